@@ -1,0 +1,82 @@
+"""Evaluate visit extraction: run the real pipeline over an articles JSONL, score its
+``visits`` against a gold JSONL (the format of ``../shared/eval/dev/``), print the figures.
+
+    python benchmarks/eval_visits.py                      # the dev set
+    python benchmarks/eval_visits.py --articles A.jsonl --gold G.jsonl --misses
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from newsevents.config import apply_prefect_defaults  # noqa: E402
+from newsevents.scoring import score  # noqa: E402
+
+DEV = REPO.parent / "shared" / "eval" / "dev"
+
+
+def load_gold(path: Path) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                article = json.loads(line)
+                rows.extend({**v, "doc_id": article["id"]} for v in article["visits"])
+    return rows
+
+
+def predictions_from_pipeline(articles: Path, data_dir: str) -> list[dict]:
+    apply_prefect_defaults()
+    from flows.pipeline import pipeline
+    from warehouse.build import connect
+
+    pipeline(paths=[str(articles)], data_dir=data_dir)
+    with connect(data_dir) as con:
+        rows = con.sql(
+            "select doc_id, visitor_country, host_country, status, event_date, date_precision, evidence from visits"
+        ).fetchall()
+    return [
+        {"doc_id": r[0], "visitor": r[1], "host": r[2], "status": r[3], "when": r[4], "precision": r[5], "evidence": r[6]}
+        for r in rows
+    ]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=Path, default=DEV / "articles.jsonl")
+    ap.add_argument("--gold", type=Path, default=DEV / "visits.gold.jsonl")
+    ap.add_argument("--data-dir", help="keep the lake here (default: a temporary folder)")
+    ap.add_argument("--misses", action="store_true", help="list misses and false alarms")
+    args = ap.parse_args()
+    gold = load_gold(args.gold)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        preds = predictions_from_pipeline(args.articles, args.data_dir or os.path.join(tmp, "data"))
+    elapsed = time.perf_counter() - started
+    print(f"{len(preds)} predicted visits, {len(gold)} gold visits; pipeline run {elapsed:.1f} s")
+    for directed in (True, False):
+        label = "directed" if directed else "direction-free"
+        for klass in ("occurred", "planned"):
+            s = score(preds, gold, klass, directed)
+            print(
+                f"{label:15} {klass:9} P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}  "
+                f"(pred {s.predictions}, matched {s.matched_predictions}; gold {s.gold}, found {s.matched_gold})"
+            )
+            if args.misses and directed:
+                for g in s.misses:
+                    print(f"  MISS  {g['doc_id']}: {g['visitor']}->{g['host']} {g['when']} {g['status']} | {g['evidence'][:150]}")
+                for p in s.false_alarms:
+                    print(f"  FALSE {p['doc_id']}: {p['visitor']}->{p['host']} {p['when']} {p['precision']} {p['status']} | {p['evidence'][:150]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""The extract stage: articles -> event mention rows (the ``event_mentions`` contract)."""
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+
+from tasks.extract.visits import EXTRACTOR_VERSION, extract_visits
+from tasks.ingest import digest
+
+VISIT = {"event_type": "CONSULT", "event_mode": "visit", "cameo_code": "042"}
+
+
+def extract_mentions(articles: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """Event mentions of every article that is not a known duplicate."""
+    rows: list[dict[str, Any]] = []
+    for article in articles:
+        if article["duplicate_of"]:
+            continue
+        for v in extract_visits(article["body"], article["reference_date"], title=article["title"]):
+            key = f"{article['article_id']}|{article['content_hash']}|{v.visitor}|{v.host}|{v.status}|{v.when}|{v.precision}"
+            rows.append(
+                {
+                    "mention_id": digest(key)[:20],
+                    "article_id": article["article_id"],
+                    "content_hash": article["content_hash"],
+                    "doc_id": article["doc_id"],
+                    **VISIT,
+                    "actor_country": v.visitor,
+                    "actor_name": v.visitor_name,
+                    "recipient_country": v.host,
+                    "recipient_name": v.host_name,
+                    "location_country": v.host,
+                    "event_date": v.when,
+                    "date_precision": v.precision,
+                    "date_expression": v.date_expression,
+                    "status": v.status,
+                    "explicit": v.explicit,
+                    "sentence": v.sentence,
+                    "confidence": v.confidence,
+                    "extractor_version": EXTRACTOR_VERSION,
+                    "source": article["source"],
+                    "reference_date": article["reference_date"],
+                    "run_id": run_id,
+                }
+            )
+    return rows
+
+
+extract_task = task(extract_mentions, name="extract")

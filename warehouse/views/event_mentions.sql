@@ -1,0 +1,18 @@
+-- event_mentions: one row per event mentioned in the current version of an article.
+-- Mentions of a superseded article version drop out here; the Parquet keeps them until compaction.
+create or replace view event_mentions as
+with
+
+mentions as (
+    select * from raw_event_mentions
+),
+
+current_versions as (
+    select article_id, content_hash from articles
+)
+
+select mentions.*
+from mentions
+semi join current_versions
+    on mentions.article_id = current_versions.article_id
+    and mentions.content_hash = current_versions.content_hash
