@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     run.add_argument("--shard-max-bytes", type=int, default=None, help="input bytes per shard")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    for name, text in (("compact", "merge each partition's small files into one"), ("rebuild", "rebuild the warehouse and events from the lake")):
+        job = sub.add_parser(name, help=text)
+        job.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     sql = sub.add_parser("sql", help="run SQL against the warehouse (read-only)")
     sql.add_argument("query", help="a SQL query, e.g. \"select * from visit_counts\"")
     sql.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
@@ -55,6 +58,20 @@ def run_command(args: argparse.Namespace) -> int:
     if summary["inputs"] == 0:
         print("newsevents: no input files found at the given paths (see the quarantine view)", file=sys.stderr)
         return 2
+    return 0
+
+
+def maintenance_command(args: argparse.Namespace) -> int:
+    apply_prefect_defaults()
+    from flows import maintenance
+    from tasks.lake import LakeBusy
+
+    try:
+        result = getattr(maintenance, args.command)(data_dir=args.data_dir)
+    except LakeBusy as exc:
+        print(f"newsevents: {exc}", file=sys.stderr)
+        return 3
+    print(json.dumps(result, default=_jsonable))
     return 0
 
 
@@ -115,7 +132,8 @@ def _print_table(columns: list[str], rows: list[tuple], out, max_width: int = 60
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return run_command(args) if args.command == "run" else sql_command(args)
+    commands = {"run": run_command, "sql": sql_command, "compact": maintenance_command, "rebuild": maintenance_command}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 A prediction matches a gold visit of the same article when visitor, host and status
 class (``occurred`` vs ``planned``; ``cancelled`` counts as planned) agree and the
 predicted date falls in the gold date's period at month level (a gold year accepts any
-month of it). Each gold row matches at most one prediction. Gold rows with
+month of it; an undated gold visit, from an article with no publication date, accepts an
+undated prediction). Each gold row matches at most one prediction. Gold rows with
 ``explicit: false`` are optional: matching one counts, missing one does not.
 """
 from __future__ import annotations
@@ -17,7 +18,9 @@ def status_class(status: str) -> str:
     return "occurred" if status == "occurred" else "planned"
 
 
-def _date_ok(predicted: dt.date | None, gold_when: str) -> bool:
+def _date_ok(predicted: dt.date | None, gold_when: str | None) -> bool:
+    if gold_when is None:  # an article with no publication date and no date in the text
+        return predicted is None
     if predicted is None:
         return False
     parts = gold_when.split("-")

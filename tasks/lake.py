@@ -20,6 +20,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import signal
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,18 @@ import pyarrow.parquet as pq
 from schemas import Contract
 
 UNDATED = (0, 0)  # year=0/month=0 holds rows whose partition date is unknown
+_CRASH_AFTER = int(os.environ.get("NEWSEVENTS_CRASH_AFTER", "0") or 0)
+_steps = 0
+
+
+def crash_point() -> None:
+    """Fault injection for the crash-safety tests: with ``NEWSEVENTS_CRASH_AFTER=N`` the
+    process kills itself (SIGKILL, no clean-up) at its N-th write step. Off by default."""
+    global _steps
+    if _CRASH_AFTER:
+        _steps += 1
+        if _steps >= _CRASH_AFTER:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -88,13 +101,18 @@ class Lake:
             return
         tmp = self.path("_staging", f"{uuid.uuid4().hex}.tmp")
         pq.write_table(table, tmp, filesystem=self.fs, row_group_size=self.row_group_size, compression=self.compression)
+        crash_point()
         self.fs.move(tmp, path)  # rename(2): atomic on one filesystem
+        crash_point()
 
     def read(self, dataset: str, columns: list[str] | None = None) -> pa.Table | None:
         """Read every file of a dataset (or None when it has none)."""
-        tables = [pq.read_table(f, filesystem=self.fs, columns=columns) for f in self.files(dataset)]
-        if not tables:
-            return None
+        files = self.files(dataset)
+        return self.read_files(files, columns) if files else None
+
+    def read_files(self, files: list[str], columns: list[str] | None = None) -> pa.Table:
+        """Read files into one table; files of older schema versions get nulls for newer columns."""
+        tables = [pq.read_table(f, filesystem=self.fs, columns=columns, partitioning=None) for f in files]
         return pa.concat_tables(tables, promote_options="default")
 
     def delete(self, path: str) -> None:
@@ -127,8 +145,18 @@ class Lake:
 
     def begin(self, shard_id: str, files: list[str]) -> None:
         """Record the files a shard is about to write, before writing any of them."""
-        payload = json.dumps({"shard": shard_id, "files": files, "at": dt.datetime.now(dt.UTC).isoformat()})
-        path = self.journal_path(shard_id)
+        self._journal(shard_id, {"shard": shard_id, "files": files})
+
+    def begin_compaction(self, compaction_id: str, new: str, old: list[str]) -> None:
+        """Record that ``old`` files are about to be replaced by the merged file ``new``."""
+        self._journal(compaction_id, {"kind": "compact", "new": new, "old": old})
+
+    def end(self, entry_id: str) -> None:
+        self.delete(self.journal_path(entry_id))
+
+    def _journal(self, entry_id: str, entry: dict) -> None:
+        payload = json.dumps({**entry, "at": dt.datetime.now(dt.UTC).isoformat()})
+        path = self.journal_path(entry_id)
         if self.is_local:
             tmp = self.path("_staging", f"{uuid.uuid4().hex}.tmp")
             with self.fs.open_output_stream(tmp) as out:
@@ -137,11 +165,13 @@ class Lake:
         else:
             with self.fs.open_output_stream(path) as out:
                 out.write(payload.encode())
+        crash_point()
 
     def commit(self, shard_id: str, ledger: pa.Table) -> None:
         """Write the shard's ledger file (the commit point), then forget its journal entry."""
         self.write_parquet(self.ledger_path(shard_id), ledger)
         self.delete(self.journal_path(shard_id))
+        crash_point()
 
     def recover(self) -> list[str]:
         """Undo shards that were interrupted before their commit point; return their ids.
@@ -160,7 +190,11 @@ class Lake:
                     entry = json.loads(f.read())
                 except json.JSONDecodeError:  # the journal write itself was cut short
                     entry = None
-            if entry is not None and not self.exists(self.ledger_path(entry["shard"])):
+            if entry is not None and entry.get("kind") == "compact":
+                if self.exists(entry["new"]):  # the merged file is complete: finish the swap
+                    for path in entry["old"]:
+                        self.delete(path)
+            elif entry is not None and not self.exists(self.ledger_path(entry["shard"])):
                 for path in entry["files"]:
                     self.delete(path)
                 undone.append(entry["shard"])
@@ -180,13 +214,42 @@ def _object_store(uri: str) -> tuple[pafs.FileSystem, str]:
     scheme, _, rest = uri.partition("://")
     if scheme != "s3":
         raise ValueError(f"unsupported data dir {uri!r}: use a local path or s3://bucket/prefix")
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint, region = _s3_settings()
     kwargs = {}
     if endpoint:
         scheme_part, _, host = endpoint.partition("://")
         kwargs = {"endpoint_override": host or scheme_part, "scheme": scheme_part if host else "https"}
+    fs = pafs.S3FileSystem(region=region, **kwargs)
+    bucket = rest.split("/", 1)[0]
+    if not bucket or fs.get_file_info(bucket).type == pafs.FileType.NotFound:
+        where = f" at {endpoint}" if endpoint else ""
+        raise FileNotFoundError(
+            f"S3 bucket {bucket!r} not found{where}: create it first (e.g. `aws s3 mb s3://{bucket}`), "
+            "or check AWS_ENDPOINT_URL and AWS_DEFAULT_REGION"
+        )
+    return fs, rest
+
+
+def _s3_settings() -> tuple[str | None, str]:
+    """The S3 endpoint (None: AWS) and region, from the usual AWS_* variables."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
-    return pafs.S3FileSystem(region=region, **kwargs), rest
+    return endpoint, region
+
+
+def fsspec_filesystem(data_dir: str) -> "fsspec.AbstractFileSystem":
+    """An fsspec filesystem for an object-store data dir (DuckDB reads the lake through it)."""
+    import s3fs  # imported here: local lakes never need it
+
+    if not data_dir.startswith("s3://"):
+        raise ValueError(f"unsupported data dir {data_dir!r}: use a local path or s3://bucket/prefix")
+    endpoint, region = _s3_settings()
+    return s3fs.S3FileSystem(
+        endpoint_url=endpoint,
+        client_kwargs={"region_name": region},
+        skip_instance_cache=True,  # fresh listings: the lake changes between warehouse builds
+        use_listings_cache=False,
+    )
 
 
 class LakeBusy(RuntimeError):

@@ -1,7 +1,9 @@
-"""Shared fixtures: an isolated Prefect home, and one real pipeline run over our fixtures.
+"""Shared fixtures: an isolated Prefect home and server, and one real pipeline run.
 
-Prefect runs for real here: its embedded server starts once per test session (about
-20 s on a fresh home) and every flow call is a real flow run.
+Prefect runs for real here: a Prefect API server is started on 127.0.0.1 once per test
+session (about 20 s on a fresh home) and every flow call, in this process or in a
+`newsevents` subprocess, is a real flow run recorded by it. test_cli.py also runs the
+command with no server configured at all, as a newcomer does.
 """
 from __future__ import annotations
 
@@ -44,6 +46,23 @@ def write_bad_inputs(folder: Path) -> None:
     (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (folder / "latin1.txt").write_bytes("Caf\xe9 title\n\nPr\xe9sident visited.".encode("latin-1"))
     (folder / "title_only.txt").write_text("Only a title and nothing else\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_api():
+    """A real Prefect API server for the session; subprocesses reach it through PREFECT_API_URL."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=180)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

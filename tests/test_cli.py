@@ -15,14 +15,17 @@ SEED = SHARED / "seed"
 BIN = Path(sys.executable).parent / "newsevents"
 
 
-def newsevents(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+def newsevents(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=300, env=env or os.environ.copy())
 
 
 @pytest.mark.skipif(not SEED.is_dir(), reason="the seed article is read from ../shared/seed at run time")
 def test_seed_end_to_end(tmp_path):
     data = str(tmp_path / "d")
-    run = newsevents("run", str(SEED), "--data-dir", data)
+    # As on a fresh machine: no Prefect server configured and an empty Prefect home.
+    fresh = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    fresh["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    run = newsevents("run", str(SEED), "--data-dir", data, env=fresh)
     assert run.returncode == 0, run.stderr
     assert "1 new" in run.stdout
 

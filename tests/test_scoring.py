@@ -36,3 +36,9 @@ def test_optional_rows_and_status_classes():
     assert score(p, g, "occurred").f1 == 1.0  # a matched optional row counts
     assert score([], g, "occurred").gold == 0  # a missed optional row does not
     assert score(p, g, "planned").f1 == 1.0  # cancelled counts with planned
+
+
+def test_undated_gold_accepts_only_an_undated_prediction():
+    g = [gold("ETH", "KEN", None)]
+    assert score([pred("ETH", "KEN", None)], g, "occurred").f1 == 1.0
+    assert score([pred("ETH", "KEN", dt.date(2020, 1, 1))], g, "occurred").f1 == 0.0

@@ -16,7 +16,7 @@ import pyarrow as pa
 from prefect import task
 
 from schemas import ARTICLES, EVENT_MENTIONS, EVENTS, QUARANTINE, Contract
-from tasks.lake import Lake
+from tasks.lake import Lake, fsspec_filesystem
 
 VIEWS_DIR = Path(__file__).parent / "views"
 VIEWS = ("articles", "event_mentions", "visits", "events", "visit_counts", "quarantine")
@@ -37,7 +37,7 @@ _DUCK_TYPES = {
 def warehouse_path(data_dir: str) -> str:
     """Where the warehouse file of a data dir lives (object-store lakes get a local cache file)."""
     if "://" in data_dir:
-        key = hashlib.sha256(data_dir.encode()).hexdigest()[:16]
+        key = hashlib.sha256(data_dir.rstrip("/").encode()).hexdigest()[:16]
         return os.path.join(os.path.expanduser("~/.cache/newsevents"), key, "warehouse.duckdb")
     return os.path.join(os.path.abspath(data_dir), "warehouse.duckdb")
 
@@ -46,6 +46,10 @@ def _duck_type(t: pa.DataType) -> str:
     if pa.types.is_timestamp(t):
         return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
     return _DUCK_TYPES[t]
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _raw_view_sql(lake: Lake, contract: Contract) -> str:
@@ -59,13 +63,20 @@ def _raw_view_sql(lake: Lake, contract: Contract) -> str:
         options = "union_by_name = true"
         if partitioned:
             options += ", hive_partitioning = true, hive_types = {'year': INTEGER, 'month': INTEGER}"
-        source = f"select * from read_parquet('{pattern}', {options})"
+        # DDL takes no bound parameters: the path (it comes from --data-dir) is quoted as a SQL literal
+        source = f"select * from read_parquet({_sql_literal(pattern)}, {options})"
     else:
         columns = [f"cast(null as {_duck_type(f.type)}) as {f.name}" for f in contract.schema]
         if partitioned:
             columns += ["cast(null as INTEGER) as year", "cast(null as INTEGER) as month"]
         source = f"select {', '.join(columns)} where false"
     return f"create or replace view raw_{contract.name.lstrip('_')} as {source}"
+
+
+def _attach_object_store(con: duckdb.DuckDBPyConnection, data_dir: str) -> None:
+    """Let ``con`` read an object-store lake through fsspec (s3fs), so DuckDB needs no httpfs."""
+    if "://" in data_dir:
+        con.register_filesystem(fsspec_filesystem(data_dir))
 
 
 def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
@@ -86,6 +97,7 @@ def build_warehouse(lake: Lake) -> str:
             os.remove(leftover)
     con = duckdb.connect(tmp)
     try:
+        _attach_object_store(con, lake.data_dir)
         create_views(con, lake)
         con.execute("checkpoint")
     finally:
@@ -101,7 +113,13 @@ def connect(data_dir: str) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(
             f"no warehouse at {path}: run `newsevents run PATH... --data-dir {data_dir}` first"
         )
-    return duckdb.connect(path, read_only=True)
+    con = duckdb.connect(path, read_only=True)
+    try:
+        _attach_object_store(con, data_dir)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def current_mentions(lake: Lake) -> list[dict]:

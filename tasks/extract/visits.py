@@ -4,10 +4,13 @@ whether it happened, is planned or was called off (see ``../shared/eval/VISITS.m
 Per sentence that holds a visit word (``reference/visit_lexicon.tsv``):
 
 1. actors and places come from the gazetteer (countries, demonyms, capitals, seats of
-   government, office-holders on the article's date, organisations);
+   government, cities, office-holders on the article's date, organisations);
 2. the visit word's kind assigns the roles: ``noun`` ("a visit to Y by X", "X's visit to
    Y"), ``verb`` ("X visited Y", "X arrived in Y"), ``host`` ("Y welcomed X"), ``meet``
-   ("met in Y": everyone named who is not from Y visits Y) and ``send`` ("X sent Z to Y");
+   ("met in Y", "summit in Y": everyone named who is not from Y visits Y), ``send`` ("X sent
+   Z to Y") and ``depart`` ("X left A for B"); a pronoun ("as he wrapped up a visit", "her
+   visit") stands for the sentence's first person, else the article's last one, and a
+   surname alone for the person named in full earlier;
 3. the date is the temporal expression nearest the visit word in its clause, resolved
    against the publication date (none: the publication date, precision ``article``);
 4. the status comes from cue words (``reference/status_cues.tsv``) and the date: a visit
@@ -28,7 +31,7 @@ from tasks.extract import sentences, temporal
 from tasks.extract.gazetteer import ActorMention, Gazetteer
 from tasks.refdata import read_tsv
 
-EXTRACTOR_VERSION = "visits/0.1"
+EXTRACTOR_VERSION = "visits/0.2"
 REFERENCE = Path(__file__).parent / "reference"
 
 PLACE_KINDS = frozenset({"country", "capital", "seat", "city"})
@@ -39,9 +42,17 @@ NOUN_BEFORE = frozenset(
 VERB_BEFORE = frozenset("to will would did didn't not can could may might shall should must also".split())
 CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|but|whereas|although|and|as)\b|\bwhile\b|\bbut\b|\bafter\b|\bbefore\b|\bwhen\b")
 PREPOSITION_BEFORE = re.compile(r"\b(?:in|to|at|from|into|near|of|for|via|with)\s+(?:the\s+)?$", re.I)
-PRONOUN_SUBJECT = re.compile(r"^\W*(?:He|She|They)\b")
+PRONOUN = re.compile(r"\b(?:he|she|his|her|they|their)\b", re.I)
+PRONOUN_POSSESSIVE = re.compile(r"\b(?:his|her|their)\s+(?:[\w-]+\s+){0,3}$", re.I)
+OPENING_CLAUSE = re.compile(r"\W*(?:(?:before|after|while|when|on|upon|since|during)\s+)?$", re.I)
+CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]+\b")
+BY = re.compile(r"\bby\s+")
+FOR = re.compile(r"\bfor\s+")
+TO_MEET = re.compile(r"\bto meet\b")
+SINCE_BEFORE = re.compile(r"\bsince\s+(?:the\s+)?$", re.I)
+YEAR_BEFORE = re.compile(r"\b((?:19|20)\d\d)\s+(?:[\w-]+\s+)?$")
 NORTH_SOUTH = re.compile(r"\b[Tt]he (North|South)\b(?! (?:Korea|Sudan|Africa|America|Pole|Sea|Atlantic|Pacific|Caucasus))")
-POSSESSIVE_BEFORE = re.compile(r"(?:'s|’s|s')\s+(?:[\w-]+\s+){0,2}$")
+POSSESSIVE_BEFORE = re.compile(r"(?:'s|’s|s')\s+(?:[\w-]+\s+){0,3}$")
 WINDOW = 90  # characters after a visit word searched for its destination or visitor
 
 
@@ -113,64 +124,70 @@ def _titles() -> re.Pattern[str]:
     return re.compile(rf"^(?:[\s'’s-]|\b[A-Za-z-]+\s){{0,3}}?(?:{alternation})\b", re.I)
 
 
-def _triggers(sentence: str) -> list[_Trigger]:
+def _triggers(sentence: str, lowered: str) -> list[_Trigger]:
+    """Visit words of a sentence, with the kind that assigns their roles."""
     pattern, kinds = _lexicon()
     out = []
-    for m in pattern.finditer(sentence):
-        phrase = m.group(0).lower()
+    for m in pattern.finditer(lowered):
+        phrase = m.group(0)
         kind = kinds[phrase]
-        if phrase in ("visit", "visits", "tour", "tours", "trip"):
+        if phrase in ("visit", "visits", "tour", "tours"):
             before = sentence[: m.start()].rstrip()
             prev = before.rsplit(None, 1)[-1].lower() if before else ""
-            if before.endswith(("'s", "’s")) or prev in NOUN_BEFORE or re.search(r"\d+-day$|-day$", prev):
+            if before.endswith(("'s", "’s")) or prev in NOUN_BEFORE or re.search(r"-day$|^\d{4}$", prev):
                 kind = "noun"
             elif prev in VERB_BEFORE:
                 kind = "verb"
             elif phrase in ("visits", "tours") and before and before[-1].isalpha():
-                kind = "verb" if _is_subjectish(before) else "noun"
+                kind = "verb" if before.rsplit(None, 1)[-1][:1].isupper() else "noun"
             else:
                 kind = "noun"
         out.append(_Trigger(m.start(), m.end(), kind))
     return out
 
 
-def _is_subjectish(before: str) -> bool:
-    last = before.rsplit(None, 1)[-1]
-    return last[:1].isupper()
-
-
 def _is_agent(sentence: str, a: ActorMention) -> bool:
     """Can this mention stand for a party that travels or hosts?"""
     if a.kind == "organisation" or a.country is None:
         return a.kind == "organisation"
+    if a.kind == "city":
+        return False
     if a.kind == "demonym":
         return bool(_titles().match(sentence[a.end : a.end + 40]))
-    if a.kind in ("capital", "seat", "city"):
+    if a.kind in ("capital", "seat", "country"):
         return not PREPOSITION_BEFORE.search(sentence[max(0, a.start - 12) : a.start])
     return True
 
 
 LEAD_TO_PLACE = re.compile(r"^(?:\s*(?:[\w'-]+\s+){0,4}?(?:to|in|into|of|for|at)\s+|\s+)(?:the\s+|neighbou?ring\s+|nearby\s+)*$", re.I)
+LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?|,\s*")
 
 
-def _places_after(actors: list[ActorMention], sentence: str, pos: int, limit: int = WINDOW) -> list[ActorMention]:
+def _places_after(
+    actors: list[ActorMention], sentence: str, pos: int, limit: int = WINDOW, skip: bool = False
+) -> list[ActorMention]:
     """Destinations after ``pos``: the first place (after to/in/of/for, or right after a verb),
-    and places listed with it ("Japan and South Korea")."""
+    and places listed with it ("Japan and South Korea"). With ``skip``, places that are not
+    introduced by a preposition are passed over ("talks with Iran in Geneva")."""
     out: list[ActorMention] = []
     for a in actors:
         if a.start < pos or a.kind not in PLACE_KINDS or a.country is None:
             continue
         gap = sentence[pos if not out else out[-1].end : a.start]
         if not out:
-            if a.start - pos > limit or CLAUSE_BREAK.search(gap) or not LEAD_TO_PLACE.match(gap):
+            if a.start - pos > limit or CLAUSE_BREAK.search(gap):
+                break
+            if not LEAD_TO_PLACE.match(gap):
+                if skip:
+                    continue
                 break
             out.append(a)
-        elif re.fullmatch(r"\s*(?:,|and|,\s*and)\s*(?:the\s+)?", gap) or re.fullmatch(r",\s*", gap):
+        elif LIST_GAP.fullmatch(gap):
             if a.country != out[-1].country or a.kind == "country":
                 out.append(a)
         else:
             break
-    # "Reykjavik, Iceland": a capital followed by its own country is one place
+    # "Reykjavik, Iceland": a city followed by its own country is one place
     dedup: list[ActorMention] = []
     for a in out:
         if not dedup or dedup[-1].country != a.country:
@@ -178,21 +195,34 @@ def _places_after(actors: list[ActorMention], sentence: str, pos: int, limit: in
     return dedup
 
 
-def _agent_before(actors: list[ActorMention], sentence: str, pos: int, exclude: set[str]) -> ActorMention | None:
-    """The nearest agent before ``pos`` in the same clause (the subject of the visit word)."""
+def _referent(actors: list[ActorMention], pos: int, last_person: ActorMention | None) -> ActorMention | None:
+    """Who a pronoun before ``pos`` stands for: the first person named in the sentence, else
+    the last person named before it in the article."""
+    for a in actors:
+        if a.start >= pos:
+            break
+        if a.kind == "person":
+            return a
+    return last_person
+
+
+def _agent_before(
+    actors: list[ActorMention], sentence: str, pos: int, exclude: set[str], last_person: ActorMention | None = None
+) -> ActorMention | None:
+    """The subject of the visit word: the nearest agent before ``pos`` in the same clause,
+    or what a pronoun between them ("..., as he wrapped up a visit") refers to."""
     for a in reversed([a for a in actors if a.end <= pos]):
         if CLAUSE_BREAK.search(sentence[a.end : pos]) and a.kind != "person":
-            return None
+            break
         if _is_agent(sentence, a) and (a.country not in exclude or a.kind == "organisation"):
-            return _head_of_phrase(actors, sentence, a)
+            if PRONOUN.search(sentence, a.end, pos):
+                referent = _referent(actors, pos, last_person)
+                if referent is not None and referent.country not in exclude:
+                    return referent
+            return a
+    if PRONOUN.search(sentence, 0, pos) and last_person is not None and last_person.country not in exclude:
+        return last_person
     return None
-
-
-def _head_of_phrase(actors: list[ActorMention], sentence: str, a: ActorMention) -> ActorMention:
-    """For "Russia's Deputy Prime Minister Yuri Trutnev" prefer the country that qualifies the person."""
-    if a.kind == "person":
-        return a
-    return a
 
 
 def _agent_after(actors: list[ActorMention], sentence: str, pos: int, exclude: set[str], limit: int = WINDOW) -> ActorMention | None:
@@ -207,7 +237,7 @@ def _agent_after(actors: list[ActorMention], sentence: str, pos: int, exclude: s
 
 
 def _by_agent(actors: list[ActorMention], sentence: str, trigger: _Trigger, exclude: set[str]) -> ActorMention | None:
-    m = re.compile(r"\bby\s+").search(sentence, trigger.end, trigger.end + WINDOW)
+    m = BY.search(sentence, trigger.end, trigger.end + WINDOW)
     if not m:
         return None
     return _agent_after(actors, sentence, m.end(), exclude, limit=60)
@@ -215,8 +245,7 @@ def _by_agent(actors: list[ActorMention], sentence: str, trigger: _Trigger, excl
 
 def _possessor(actors: list[ActorMention], sentence: str, trigger: _Trigger) -> ActorMention | None:
     """"Russia's visit", "Putin's state visit", "the Chinese leader's trip"."""
-    before = sentence[: trigger.start]
-    m = re.search(r"(?:'s|’s|')\s+(?:[\w-]+\s+){0,3}$", before)
+    m = POSSESSIVE_BEFORE.search(sentence, 0, trigger.start)
     if not m:
         return None
     for a in reversed(actors):
@@ -228,8 +257,12 @@ def _possessor(actors: list[ActorMention], sentence: str, trigger: _Trigger) -> 
 
 
 def _date_for(mentions: list[temporal.TemporalMention], sentence: str, trigger: _Trigger) -> temporal.TemporalMention | None:
+    """The temporal expression nearest the visit word, preferring its own clause; dates
+    of a "since" phrase are not the visit's."""
     best, best_cost = None, None
     for m in mentions:
+        if SINCE_BEFORE.search(sentence, max(0, m.start - 8), m.start):
+            continue
         if m.end <= trigger.start:
             gap, distance = sentence[m.end : trigger.start], trigger.start - m.end
         else:
@@ -240,11 +273,23 @@ def _date_for(mentions: list[temporal.TemporalMention], sentence: str, trigger: 
     return best
 
 
-def _status(sentence: str, trigger: _Trigger) -> str | None:
-    """planned / cancelled / occurred from cue words in the trigger's clause; None for no visit."""
-    lo = max(0, trigger.start - 80)
-    window = sentence[lo : trigger.end + 40]
-    found = {status for pattern, status in _cues() if pattern.search(window)}
+def _year_before(sentence: str, trigger: _Trigger, reference: dt.date | None) -> temporal.TemporalMention | None:
+    """A year that modifies the visit noun: "a 2016 visit", "his 1985 trip"."""
+    m = YEAR_BEFORE.search(sentence, max(0, trigger.start - 12), trigger.start)
+    if not m or reference is None:
+        return None
+    return temporal.TemporalMention(m.start(1), m.end(1), m.group(1), temporal.Resolved(m.group(1), "year"))
+
+
+def _status(sentence: str, lowered: str, trigger: _Trigger) -> str | None:
+    """planned / cancelled / occurred from cue words near the visit word; None for no visit.
+    A capitalised cue inside the sentence is a name, not a modal ("in May", "Theresa May")."""
+    pattern, statuses = _cues()
+    found = {
+        statuses[m.group(0)]
+        for m in pattern.finditer(lowered, max(0, trigger.start - 80), trigger.end + 40)
+        if not (m.start() > 0 and sentence[m.start()].isupper() and not sentence.isupper())
+    }
     if "none" in found:
         return None
     if "cancelled" in found:
@@ -291,106 +336,167 @@ def _article_north_south(gazetteer: Gazetteer, actors_by_sentence: list[list[Act
     return {side: next(iter(codes)) for side, codes in found.items() if len(codes) == 1}
 
 
+def _surnames(sentence: str, actors: list[ActorMention], known: dict[str, ActorMention]) -> list[ActorMention]:
+    """Later mentions of a person by surname alone ("Margaret Thatcher" ... "Thatcher")."""
+    if not known:
+        return []
+    out = []
+    for m in CAPITALISED.finditer(sentence):
+        person = known.get(m.group(0).upper())
+        if person is None or any(a.start <= m.start() < a.end for a in actors):
+            continue
+        out.append(replace(person, start=m.start(), end=m.end(), text=m.group(0)))
+    return out
+
+
 def extract_visits(text: str, reference_date: dt.date | None, title: str | None = None) -> list[Visit]:
     """All distinct visits an article body reports, merged per visit."""
     gazetteer = Gazetteer.default()
     parts = sentences.split(text)
     if not parts:
         return []
+    pattern, _ = _lexicon()
+    lowered = [p.lower() for p in parts]
+    if not any(pattern.search(s) for s in lowered):
+        return []
     place, offset = sentences.dateline(parts[0])
     dateline_country = None
     if place:
         found = gazetteer.find(place, on=reference_date)
         dateline_country = found[0].country if found and found[0].kind in PLACE_KINDS else None
-        parts[0] = parts[0][offset:]
-    pattern, _ = _lexicon()
-    candidates = [i for i, s in enumerate(parts) if pattern.search(s)]
-    if not candidates:
-        return []
-    actors_by_sentence = {i: gazetteer.find(parts[i], on=reference_date) for i in candidates}
+    if place:
+        parts[0], lowered[0] = parts[0][offset:], lowered[0][offset:]
+    # the lead sentence introduces people by full name; later ones may use the surname alone
+    scanned = [i for i, s in enumerate(lowered) if i == 0 or pattern.search(s)]
+    actors_by_sentence = {i: gazetteer.find(parts[i], on=reference_date) for i in scanned}
     north_south = _article_north_south(gazetteer, list(actors_by_sentence.values()))
     raw: list[Visit] = []
-    last_agent: ActorMention | None = None
-    for i in candidates:
-        sentence = parts[i]
-        actors = sorted(actors_by_sentence[i] + _north_south(sentence, north_south), key=lambda a: a.start)
-        dates = temporal.find(sentence, reference_date) if reference_date else []
-        for trigger in _triggers(sentence):
-            raw.extend(_visits_for(trigger, sentence, actors, dates, reference_date, dateline_country, last_agent))
-        agents = [a for a in actors if a.kind == "person"]
-        if agents:
-            last_agent = agents[-1]
+    last_person: ActorMention | None = None
+    known: dict[str, ActorMention] = {}
+    for i in scanned:
+        sentence, found = parts[i], actors_by_sentence[i]
+        actors = sorted(found + _north_south(sentence, north_south) + _surnames(sentence, found, known), key=lambda a: a.start)
+        triggers = _triggers(sentence, lowered[i])
+        if triggers:
+            dates = temporal.find(sentence, reference_date) if reference_date else []
+            taken = {id(h) for t in triggers if t.kind in ("noun", "verb") for h in _places_after(actors, sentence, t.end)}
+            agents = [a for a in actors if id(a) not in taken]
+            context = _Context(sentence, lowered[i], actors, agents, dates, reference_date, dateline_country, last_person)
+            for trigger in triggers:
+                raw.extend(_visits_for(trigger, context))
+        for a in actors:
+            if a.kind == "person":
+                last_person = a
+                if " " in a.text.strip():
+                    surname = a.text.split()[-1].rstrip("'’s").upper()
+                    if len(surname) > 2:
+                        known.setdefault(surname, a)
     return _merge(raw, reference_date)
 
 
-def _visits_for(
-    trigger: _Trigger,
-    sentence: str,
-    actors: list[ActorMention],
-    dates: list[temporal.TemporalMention],
-    reference: dt.date | None,
-    dateline_country: str | None,
-    last_agent: ActorMention | None,
-) -> list[Visit]:
-    status = _status(sentence, trigger)
-    if status is None:
-        return []
-    pairs: list[tuple[ActorMention | None, ActorMention | None, bool]] = []  # visitor, host, explicit
+@dataclass(frozen=True)
+class _Context:
+    """What the roles of a sentence's visit words are chosen from."""
+
+    sentence: str
+    lowered: str
+    actors: list[ActorMention]  # every mention, sorted
+    agents: list[ActorMention]  # mentions that may travel or host (destinations of visit words left out)
+    dates: list[temporal.TemporalMention]
+    reference: dt.date | None
+    dateline_country: str | None
+    last_person: ActorMention | None
+
+
+def _roles(trigger: _Trigger, c: _Context) -> list[tuple[ActorMention | None, ActorMention | None, bool]]:
+    """(visitor, host, explicit) for one visit word."""
+    sentence, actors, agents = c.sentence, c.actors, c.agents
     kind = trigger.kind
     if kind in ("noun", "verb"):
         hosts = _places_after(actors, sentence, trigger.end)
         exclude = {h.country for h in hosts}
         visitor = None
         if kind == "noun":
-            visitor = _by_agent(actors, sentence, trigger, exclude) or _possessor(actors, sentence, trigger)
-            if visitor is None and POSSESSIVE_BEFORE.search(sentence[: trigger.start]):
+            visitor = _by_agent(agents, sentence, trigger, exclude) or _possessor(agents, sentence, trigger)
+            if visitor is None and PRONOUN_POSSESSIVE.search(sentence, max(0, trigger.start - 30), trigger.start):
+                visitor = _referent(agents, trigger.start, c.last_person)
+            elif visitor is None and POSSESSIVE_BEFORE.search(sentence, 0, trigger.start):
                 return []  # "Choe's trip": the visitor is named, but not someone we can place
-        visitor = visitor or _agent_before(actors, sentence, trigger.start, exclude)
-        if visitor is None and last_agent is not None and PRONOUN_SUBJECT.match(sentence):
-            visitor = last_agent
-        if not hosts and dateline_country and visitor is not None and kind == "noun":
-            hosts = [ActorMention(0, 0, "", "country", dateline_country, None, None, True)]
-        pairs = [(visitor, h, True) for h in hosts]
-    elif kind == "host":
-        host = _agent_before(actors, sentence, trigger.start, set())
-        if host is not None:
-            visitor = _agent_after(actors, sentence, trigger.end, {host.country}, limit=50)
-            pairs = [(visitor, host, True)]
-    elif kind == "meet":
-        hosts = _places_after(actors, sentence, trigger.end, limit=30)
+        if visitor is None and kind == "verb" and OPENING_CLAUSE.match(sentence, 0, trigger.start):
+            after = hosts[-1].end if hosts else trigger.end
+            visitor = _agent_after(agents, sentence, after, exclude, limit=60)  # "Before visiting X, Blair ..."
+        visitor = visitor or _agent_before(agents, sentence, trigger.start, exclude, c.last_person)
+        if not hosts and visitor is not None and kind == "noun":
+            before = [a for a in actors if a.end <= trigger.start and a.kind in PLACE_KINDS and a.country != visitor.country]
+            if BY.search(sentence, trigger.end, trigger.end + 4) and before:
+                hosts = [before[-1]]  # "shook Costa Rica during a visit by ..."
+            elif c.dateline_country:
+                hosts = [ActorMention(0, 0, "", "country", c.dateline_country, None, None, True)]
+        return [(visitor, h, True) for h in hosts]
+    if kind == "depart":  # "X left A for B": X was in A and goes on to B
+        origin = _places_after(actors, sentence, trigger.end, limit=20)[:1]
+        visitor = _agent_before(agents, sentence, trigger.start, set(), c.last_person)
+        pairs = [(visitor, h, True) for h in origin]
+        m = FOR.search(sentence, origin[0].end if origin else trigger.end, trigger.end + WINDOW)
+        if m:
+            pairs += [(visitor, h, True) for h in _places_after(actors, sentence, m.end(), limit=40)]
+        return pairs
+    if kind == "host":
+        host = _agent_before(agents, sentence, trigger.start, set())
+        if host is None:
+            return []
+        return [(_agent_after(agents, sentence, trigger.end, {host.country}, limit=50), host, True)]
+    if kind == "meet":
+        hosts = _places_after(actors, sentence, trigger.end, limit=60, skip=True)
+        if not hosts:
+            return []
+        host = hosts[0]
+        pairs, seen = [], set()
+        people = [a for a in actors if a.kind == "person" and a.start < host.start]
+        if PRONOUN.search(sentence, 0, trigger.start) and c.last_person is not None:
+            people.append(c.last_person)
+        candidates = people or [a for a in agents if a.start < host.start]
+        for a in candidates:
+            if a.country in (None, host.country) or a.country in seen:
+                continue
+            if a.kind in ("person", "country") or (a.kind == "demonym" and _is_agent(sentence, a)):
+                seen.add(a.country)
+                pairs.append((a, host, True))
+        return pairs
+    if kind == "send":
+        sender = _agent_before(agents, sentence, trigger.start, set())
+        if sender is None:
+            return []
+        hosts = [h for h in _places_after(actors, sentence, trigger.end) if h.country != sender.country]
         if hosts:
-            host = hosts[0]
-            seen: set[str] = set()
-            people = [a for a in actors if a.kind == "person"]
-            for a in people or actors:
-                if a is host or a.start >= host.start or a.country in (None, host.country) or a.country in seen:
-                    continue
-                if a.kind in ("person", "country") or (a.kind == "demonym" and _is_agent(sentence, a)):
-                    seen.add(a.country)
-                    pairs.append((a, host, True))
-    elif kind == "send":
-        sender = _agent_before(actors, sentence, trigger.start, set())
-        if sender is not None:
-            hosts = [h for h in _places_after(actors, sentence, trigger.end) if h.country != sender.country]
-            if hosts:
-                pairs = [(sender, hosts[0], True)]
-            elif re.search(r"\bto meet\b", sentence[trigger.end : trigger.end + 80]):
-                counterpart = _agent_after(actors, sentence, trigger.end, {sender.country}, limit=120)
-                if counterpart is not None and counterpart.kind == "person":
-                    pairs = [(sender, counterpart, False)]
+            return [(sender, hosts[0], True)]
+        if TO_MEET.search(sentence, trigger.end, trigger.end + 80):
+            counterpart = _agent_after(agents, sentence, trigger.end, {sender.country}, limit=120)
+            if counterpart is not None and counterpart.kind == "person":
+                return [(sender, counterpart, False)]
+    return []
+
+
+def _visits_for(trigger: _Trigger, c: _Context) -> list[Visit]:
+    status = _status(c.sentence, c.lowered, trigger)
+    if status is None:
+        return []
+    pairs = _roles(trigger, c)
+    if not pairs:
+        return []
+    date = _year_before(c.sentence, trigger, c.reference) or _date_for(c.dates, c.sentence, trigger)
+    if date is not None:
+        when, precision, expression = date.resolved.start, date.resolved.precision, date.text
+    else:
+        when, precision, expression = c.reference, "article", None
+    settled = _settle_status(status, when, precision, c.reference)
     out = []
-    date = _date_for(dates, sentence, trigger)
     for visitor, host, explicit in pairs:
         if visitor is None or host is None or visitor.kind == "organisation" or host.country is None:
             continue
         if visitor.country is None or visitor.country == host.country:
             continue
-        if date is not None:
-            when, precision, expression = date.resolved.start, date.resolved.precision, date.text
-        else:
-            when, precision, expression = reference, "article", None
-        settled = _settle_status(status, when, precision, reference)
-        confidence = 0.9 if kind in ("noun", "verb") and explicit else 0.7 if explicit else 0.5
+        confidence = 0.9 if trigger.kind in ("noun", "verb") and explicit else 0.7 if explicit else 0.5
         out.append(
             Visit(
                 visitor=visitor.country,
@@ -401,7 +507,7 @@ def _visits_for(
                 explicit=explicit,
                 visitor_name=visitor.name if visitor.kind == "person" else visitor.text or None,
                 host_name=host.text or None,
-                sentence=sentence,
+                sentence=c.sentence,
                 confidence=confidence,
                 date_expression=expression,
             )

@@ -1,0 +1,36 @@
+"""Maintenance flows: compact the lake's small files; rebuild the warehouse and events from the lake."""
+from __future__ import annotations
+
+from prefect import flow
+from prefect.utilities.annotations import quote
+
+from newsevents.config import Settings
+from tasks.cluster import cluster_task
+from tasks.compact import compact_task
+from tasks.lake import Lake, write_lock
+from warehouse.build import current_mentions, warehouse_task
+
+
+@flow(name="newsevents-rebuild")
+def rebuild(data_dir: str = "data") -> dict:
+    """Rebuild ``warehouse.duckdb`` and the events from what the lake holds."""
+    settings = Settings.from_env(data_dir=data_dir)
+    lake = Lake.open(settings.data_dir)
+    with write_lock(lake):
+        lake.recover()
+        warehouse_task(quote(lake))
+        events = cluster_task(quote(lake), quote(current_mentions(lake)), settings.event_gap_days)
+        path = warehouse_task(quote(lake))
+    return {"events": events, "warehouse": path}
+
+
+@flow(name="newsevents-compact")
+def compact(data_dir: str = "data") -> dict:
+    """Merge each partition's small files into one, then rebuild the warehouse."""
+    settings = Settings.from_env(data_dir=data_dir)
+    lake = Lake.open(settings.data_dir, row_group_size=settings.row_group_size, compression=settings.compression)
+    with write_lock(lake):
+        lake.recover()
+        counts = compact_task(quote(lake))
+        warehouse_task(quote(lake))
+    return counts
