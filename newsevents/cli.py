@@ -46,8 +46,13 @@ def _jsonable(value: Any) -> Any:
 def run_command(args: argparse.Namespace) -> int:
     apply_prefect_defaults()
     from flows.pipeline import pipeline
-    from tasks.lake import LakeBusy
+    from tasks.lake import Lake, LakeBusy
 
+    try:
+        Lake.open(args.data_dir)  # a wrong data dir fails here, before Prefect starts
+    except (OSError, ValueError) as exc:
+        print(f"newsevents: cannot use --data-dir {args.data_dir}: {exc}", file=sys.stderr)
+        return 2
     try:
         summary = pipeline(paths=args.paths, data_dir=args.data_dir, shard_max_bytes=args.shard_max_bytes)
     except LakeBusy as exc:

@@ -1,43 +1,72 @@
-"""Maintenance: merge the small files of each partition into one, without changing any query result.
+"""Maintenance: merge the small files of each partition into one and drop superseded
+article versions (with their mentions), without changing what the views show.
 
-Each merge is journalled (new file, files it replaces) before it starts; the merged file
-appears atomically and only then are the old ones deleted, so a merge cut short is either
-not visible at all or finished by :meth:`tasks.lake.Lake.recover`.
+Each rewrite is journalled (the merged file, the files it replaces) before it starts; the
+merged file appears atomically and only then are the old ones deleted, so a rewrite cut
+short is either invisible or finished by :meth:`tasks.lake.Lake.recover`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import task
 
 from schemas import ARTICLES, EVENT_MENTIONS, QUARANTINE
 from tasks.ingest import digest
 from tasks.lake import Lake
 
-COMPACTED = (ARTICLES, EVENT_MENTIONS, QUARANTINE)
+VERSIONED = (ARTICLES, EVENT_MENTIONS)  # rows keyed by (article_id, content_hash)
+
+
+def current_versions(lake: Lake) -> set[str]:
+    """``article_id|content_hash`` of the latest version of every article (as the views pick it)."""
+    table = lake.read(ARTICLES.name, columns=["article_id", "content_hash", "ingested_at"])
+    if table is None:
+        return set()
+    latest: dict[str, tuple] = {}
+    for row in table.to_pylist():
+        key = (row["ingested_at"], _neg(row["content_hash"]))
+        if row["article_id"] not in latest or key > latest[row["article_id"]][0]:
+            latest[row["article_id"]] = (key, row["content_hash"])
+    return {f"{article}|{content}" for article, (_, content) in latest.items()}
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)  # ties on ingested_at: the smaller hash wins, as in the view
+
+
+def _keep_current(table: pa.Table, current: set[str]) -> pa.Table:
+    keys = pc.binary_join_element_wise(table["article_id"], table["content_hash"], "|")
+    return table.filter(pc.is_in(keys, value_set=pa.array(sorted(current), pa.string())))
 
 
 def compact(lake: Lake) -> dict[str, int]:
-    """Merge every partition of the partitioned datasets that has more than one file; return counts."""
-    merged = removed = 0
-    for contract in COMPACTED:
+    """Rewrite every partition that has several files or superseded rows; return counts."""
+    current = current_versions(lake)
+    rewritten = replaced = dropped = 0
+    for contract in (*VERSIONED, QUARANTINE):
         by_partition: dict[str, list[str]] = defaultdict(list)
         for path in lake.files(contract.name):
             by_partition[path.rsplit("/", 1)[0]].append(path)
         for folder, files in sorted(by_partition.items()):
-            if len(files) < 2:
-                continue
-            compaction_id = "c" + digest("\n".join(files))[:19]
-            target = f"{folder}/part-{compaction_id}.parquet"
             table = lake.read_files(files)
-            lake.begin_compaction(compaction_id, target, files)
-            lake.write_parquet(target, table)
+            kept = _keep_current(table, current) if contract in VERSIONED else table
+            if len(files) < 2 and kept.num_rows == table.num_rows:
+                continue
+            rewrite_id = "c" + digest("\n".join(files))[:19]
+            target = f"{folder}/part-{rewrite_id}.parquet" if kept.num_rows else None
+            lake.begin_compaction(rewrite_id, target, files)
+            if target:
+                lake.write_parquet(target, kept)
             for path in files:
                 lake.delete(path)
-            lake.end(compaction_id)
-            merged += 1
-            removed += len(files)
-    return {"partitions_merged": merged, "files_replaced": removed}
+            lake.end(rewrite_id)
+            rewritten += 1
+            replaced += len(files)
+            dropped += table.num_rows - kept.num_rows
+    return {"partitions_rewritten": rewritten, "files_replaced": replaced, "superseded_rows_dropped": dropped}
 
 
 compact_task = task(compact, name="compact")

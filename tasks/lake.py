@@ -147,8 +147,8 @@ class Lake:
         """Record the files a shard is about to write, before writing any of them."""
         self._journal(shard_id, {"shard": shard_id, "files": files})
 
-    def begin_compaction(self, compaction_id: str, new: str, old: list[str]) -> None:
-        """Record that ``old`` files are about to be replaced by the merged file ``new``."""
+    def begin_compaction(self, compaction_id: str, new: str | None, old: list[str]) -> None:
+        """Record that ``old`` files are about to be replaced by the merged file ``new`` (None: by nothing)."""
         self._journal(compaction_id, {"kind": "compact", "new": new, "old": old})
 
     def end(self, entry_id: str) -> None:
@@ -191,7 +191,7 @@ class Lake:
                 except json.JSONDecodeError:  # the journal write itself was cut short
                     entry = None
             if entry is not None and entry.get("kind") == "compact":
-                if self.exists(entry["new"]):  # the merged file is complete: finish the swap
+                if entry["new"] is None or self.exists(entry["new"]):  # the rewrite is complete: finish the swap
                     for path in entry["old"]:
                         self.delete(path)
             elif entry is not None and not self.exists(self.ledger_path(entry["shard"])):

@@ -61,3 +61,5 @@ def test_seed_end_to_end(tmp_path):
 def test_sql_errors_are_clear(tmp_path):
     missing = newsevents("sql", "select 1", "--data-dir", str(tmp_path / "nothing"))
     assert missing.returncode == 2 and "run `newsevents run" in missing.stderr
+    wrong = newsevents("run", str(tmp_path), "--data-dir", "ftp://host/lake")
+    assert wrong.returncode == 2 and "use a local path or s3://bucket/prefix" in wrong.stderr

@@ -97,3 +97,33 @@ def test_concurrent_runs_do_not_corrupt_the_lake(inputs, reference, tmp_path):
         assert "another newsevents run is writing to" in next(err for code, err in results if code == 3)
     pipeline(paths=[str(inputs)], data_dir=str(data_dir), shard_max_bytes=1)
     assert snapshot(data_dir) == reference
+
+
+def test_killed_compaction_is_finished_by_the_next_one(inputs, reference, tmp_path):
+    from flows.maintenance import compact
+    from flows.pipeline import pipeline
+
+    base = tmp_path / "base"
+    pipeline(paths=[str(inputs)], data_dir=str(base), shard_max_bytes=1)  # one file per shard: much to merge
+    steps = range(1, 7)
+    procs = {}
+    for step in steps:
+        data_dir = tmp_path / f"compact-{step}"
+        shutil.copytree(base, data_dir)
+        procs[step] = subprocess.Popen(
+            [str(BIN), "compact", "--data-dir", str(data_dir)],
+            env={**os.environ, "NEWSEVENTS_CRASH_AFTER": str(step)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    kills = 0
+    for step, proc in procs.items():
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode in (0, -signal.SIGKILL), err
+        kills += proc.returncode != 0
+        data_dir = tmp_path / f"compact-{step}"
+        compact(data_dir=str(data_dir))
+        assert snapshot(data_dir) == reference, f"lake differs after a compaction killed at write step {step}"
+        assert leftovers(data_dir) == []
+    assert kills >= 3

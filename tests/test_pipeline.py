@@ -136,3 +136,10 @@ def test_changed_article_replaces_its_old_version(tmp_path):
     assert query(data_dir, "select count(*) from articles")[0][0] == 1
     assert query(data_dir, "select visitor_country, host_country from visits") == [("IND", "ETH")]
     assert query(data_dir, "select count(*) from raw_articles")[0][0] == 2  # both versions kept in the lake
+
+    from flows.maintenance import compact
+
+    assert compact(data_dir=str(data_dir))["superseded_rows_dropped"] == 2  # the old article and its mention
+    assert query(data_dir, "select count(*) from raw_articles")[0][0] == 1
+    assert query(data_dir, "select count(*) from raw_event_mentions")[0][0] == 1
+    assert query(data_dir, "select visitor_country, host_country from visits") == [("IND", "ETH")]
