@@ -1,10 +1,12 @@
 -- event_mentions: one row per event mentioned in the current version of an article.
--- Mentions of a superseded article version drop out here; the Parquet keeps them until compaction.
+-- Mentions of a superseded article version drop out here (compaction removes them from
+-- the lake). mention_id derives from the mention's content, so a row written twice (two
+-- writers on an object store) shows once.
 create or replace view event_mentions as
 with
 
 mentions as (
-    select * from raw_event_mentions
+    select distinct on (mention_id) * from raw_event_mentions
 ),
 
 current_versions as (
