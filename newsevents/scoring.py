@@ -13,9 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-
-def status_class(status: str) -> str:
-    return "occurred" if status == "occurred" else "planned"
+from tasks.cluster import status_class
 
 
 def _date_ok(predicted: dt.date | None, gold_when: str | None) -> bool:

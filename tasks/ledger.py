@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-
 from tasks.lake import Lake
 
 
@@ -36,6 +34,3 @@ class LedgerIndex:
                 self.versions.add((row["article_id"], row["content_hash"]))
             if row["outcome"] == "article" and row["content_hash"]:
                 self.by_content.setdefault(row["content_hash"], row["article_id"])
-
-    def add_table(self, table: pa.Table) -> None:
-        self.add_rows(table.to_pylist())

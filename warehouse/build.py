@@ -91,8 +91,8 @@ def build_warehouse(lake: Lake) -> str:
     """(Re)build the warehouse file of ``lake``; return its path."""
     target = warehouse_path(lake.data_dir)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = f"{target}.building-{os.getpid()}"
-    for leftover in (tmp, f"{tmp}.wal"):
+    tmp = f"{target}.building"  # one builder at a time: runs hold the lake's write lock
+    for leftover in (tmp, f"{tmp}.wal"):  # what a killed build left behind
         if os.path.exists(leftover):
             os.remove(leftover)
     con = duckdb.connect(tmp)

@@ -1,0 +1,39 @@
+"""Discovery and reading, without Prefect: folders, globs, shards, JSONL lines, gzip."""
+from __future__ import annotations
+
+import gzip
+import json
+
+from tasks.ingest import InputFile, discover, plan_shards, read_inputs
+
+
+def test_discover_folders_globs_and_missing_paths(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("Title\n\nBody.")
+    (tmp_path / "a" / ".hidden.txt").write_text("x")
+    (tmp_path / "a" / ".cache").mkdir()
+    (tmp_path / "a" / ".cache" / "two.txt").write_text("x")
+    (tmp_path / "b.jsonl").write_text("{}\n")
+    files, missing = discover([str(tmp_path / "a"), str(tmp_path / "*.jsonl"), str(tmp_path / "a" / "one.txt"), str(tmp_path / "nope*")])
+    assert [f.path for f in files] == [str(tmp_path / "a" / "one.txt"), str(tmp_path / "b.jsonl")]  # sorted, once each
+    assert [(m.source, m.reason) for m in missing] == [(str(tmp_path / "nope*"), "not_found")]
+
+
+def test_shards_hold_at_most_max_bytes_unless_one_file_is_bigger():
+    files = [InputFile(f"/f{i}", size) for i, size in enumerate([40, 40, 40, 200, 10])]
+    assert [[f.path for f in s] for s in plan_shards(files, 100)] == [["/f0", "/f1"], ["/f2"], ["/f3"], ["/f4"]]
+
+
+def test_jsonl_records_ids_and_broken_lines(tmp_path):
+    path = tmp_path / "feed.jsonl.gz"
+    lines = [
+        json.dumps({"id": 7, "title": "T", "text": "Body", "url": "https://x.test/7"}),
+        "",
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"title": "no id", "text": "Body two"}),
+    ]
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+    records, rejected = read_inputs([InputFile(str(path), path.stat().st_size)])
+    assert [(r.doc_id, r.source_key.split("#")[1]) for r in records] == [("7", "7"), ("feed-L4", "L4")]
+    assert records[0].fields == {"title": "T", "published": None, "source": None, "url": "https://x.test/7"}
+    assert [(r.reason, r.source.split("#")[1]) for r in rejected] == [("not_an_object", "L3")]
