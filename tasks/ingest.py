@@ -24,7 +24,9 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 @dataclass(frozen=True)
 class InputFile:
     path: str  # absolute
-    size: int
+    size: int  # bytes to read
+    start: int = 0  # a large JSONL file is read in byte ranges: lines starting in [start, start + size)
+    whole: bool = True
 
 
 @dataclass
@@ -85,12 +87,17 @@ def _hidden(relpath: str) -> bool:
     return any(part.startswith(".") and part not in (".", "..") for part in relpath.split(os.sep))
 
 
-def plan_shards(files: list[InputFile], max_bytes: int) -> list[list[InputFile]]:
-    """Group files, in order, into shards of at most ``max_bytes`` (a bigger file is a shard alone)."""
+MIN_RANGE_BYTES = 1 << 20
+
+
+def plan_shards(files: list[InputFile], max_bytes: int, min_range_bytes: int = MIN_RANGE_BYTES) -> list[list[InputFile]]:
+    """Group files, in order, into shards of at most about ``max_bytes``; a larger JSONL file
+    is cut into byte ranges (whole lines each, at least ``min_range_bytes``), so no shard
+    holds much more than ``max_bytes`` of input in memory."""
     shards: list[list[InputFile]] = []
     current: list[InputFile] = []
     size = 0
-    for f in files:
+    for f in _pieces(files, max(max_bytes, min_range_bytes)):
         if current and size + f.size > max_bytes:
             shards.append(current)
             current, size = [], 0
@@ -101,24 +108,61 @@ def plan_shards(files: list[InputFile], max_bytes: int) -> list[list[InputFile]]
     return shards
 
 
+def _pieces(files: list[InputFile], max_bytes: int) -> list[InputFile]:
+    out = []
+    for f in files:
+        if f.size <= max_bytes or not f.path.endswith((".jsonl", ".ndjson")):
+            out.append(f)
+            continue
+        for start in range(0, f.size, max_bytes):
+            out.append(InputFile(f.path, min(max_bytes, f.size - start), start, whole=False))
+    return out
+
+
 def read_inputs(files: list[InputFile]) -> tuple[list[RawRecord], list[Rejected]]:
     """Read a shard's files into raw records; unreadable files or lines are rejected, never raised."""
     records: list[RawRecord] = []
     rejected: list[Rejected] = []
     for f in files:
         try:
-            with open(f.path, "rb") as fh:
-                data = fh.read()
-            if f.path.endswith(".gz"):
-                data = gzip.decompress(data)
+            if f.whole:
+                with open(f.path, "rb") as fh:
+                    data = fh.read()
+                if f.path.endswith(".gz"):
+                    data = gzip.decompress(data)
+                first_line = 1
+            else:
+                data, first_line = _read_range(f)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             rejected.append(Rejected(f.path, "ingest", "unreadable", f"{type(exc).__name__}: {exc}"))
             continue
         if f.path.endswith(JSONL_SUFFIXES):
-            _read_jsonl(f.path, data, records, rejected)
+            _read_jsonl(f.path, data, first_line, records, rejected)
         else:
             _read_text(f.path, data, records, rejected)
     return records, rejected
+
+
+def _read_range(f: InputFile) -> tuple[bytes, int]:
+    """The whole lines that start in the file's byte range, and the number of the first one."""
+    with open(f.path, "rb") as fh:
+        lines_before = 0
+        begin = 0
+        if f.start:
+            fh.seek(f.start - 1)
+            skipped = fh.readline()  # the rest of a line that started in the previous range
+            begin = f.start - 1 + len(skipped)
+            fh.seek(0)
+            remaining = begin
+            while remaining:
+                block = fh.read(min(remaining, 1 << 24))
+                lines_before += block.count(b"\n")
+                remaining -= len(block)
+        fh.seek(begin)
+        data = fh.read(max(0, f.start + f.size - begin))
+        if data and not data.endswith(b"\n"):
+            data += fh.readline()  # finish the last line that starts in the range
+    return data, lines_before + 1
 
 
 def _decode(source: str, data: bytes) -> tuple[str | None, Rejected | None]:
@@ -146,32 +190,45 @@ def _read_text(path: str, data: bytes, records: list[RawRecord], rejected: list[
     records.append(RawRecord(source_key=path, raw_hash=digest(data), doc_id=doc_id, text=text or "", path=path))
 
 
-def _read_jsonl(path: str, data: bytes, records: list[RawRecord], rejected: list[Rejected]) -> None:
-    text, problem = _decode(path, data)
-    if problem:
-        rejected.append(problem)
-        return
+def _read_jsonl(path: str, data: bytes, first_line: int, records: list[RawRecord], rejected: list[Rejected]) -> None:
+    """One record per line; a line that is not UTF-8, not JSON, not an object or has no text is rejected alone."""
+    if first_line == 1:
+        if not data.strip():
+            rejected.append(Rejected(path, "ingest", "empty", f"{len(data)} bytes, no text", digest(data)))
+            return
+        if b"\x00" in data[:8192]:
+            rejected.append(Rejected(path, "ingest", "binary", "NUL bytes: not a text file", digest(data)))
+            return
+        data = data.removeprefix(b"\xef\xbb\xbf")
     stem = os.path.basename(path).split(".")[0]
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
+    for number, raw in enumerate(data.split(b"\n"), start=first_line):
+        raw = raw.rstrip(b"\r")
+        if not raw.strip():
             continue
         where = f"{path}#L{number}"
         try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            rejected.append(Rejected(where, "ingest", "invalid_utf8", f"line {number}, byte {exc.start}: {exc.reason}", digest(raw)))
+            continue
+        try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            rejected.append(Rejected(where, "ingest", "bad_json", f"line {number}: {exc.msg} at column {exc.colno}", digest(line)))
+            rejected.append(Rejected(where, "ingest", "bad_json", f"line {number}: {exc.msg} at column {exc.colno}", digest(raw)))
             continue
         if not isinstance(obj, dict):
-            rejected.append(Rejected(where, "ingest", "not_an_object", f"line {number}: a JSON {type(obj).__name__}, expected an object", digest(line)))
+            rejected.append(Rejected(where, "ingest", "not_an_object", f"line {number}: a JSON {type(obj).__name__}, expected an object", digest(raw)))
             continue
         body = obj.get("text")
         if not isinstance(body, str) or not body.strip():
-            rejected.append(Rejected(where, "ingest", "no_text", f"line {number}: field 'text' is missing or empty", digest(line)))
+            rejected.append(Rejected(where, "ingest", "no_text", f"line {number}: field 'text' is missing or empty", digest(raw)))
             continue
-        doc_id = str(obj["id"]) if obj.get("id") not in (None, "") else f"{stem}-L{number}"
-        key = f"{path}#{doc_id}" if obj.get("id") not in (None, "") else where
+        has_id = obj.get("id") not in (None, "")
+        doc_id = str(obj["id"]) if has_id else f"{stem}-L{number}"
         fields = {k: obj.get(k) for k in ("title", "published", "source", "url")}
-        records.append(RawRecord(source_key=key, raw_hash=digest(line), doc_id=doc_id, text=body, fields=fields, path=path))
+        records.append(
+            RawRecord(source_key=f"{path}#{doc_id}" if has_id else where, raw_hash=digest(raw), doc_id=doc_id, text=body, fields=fields, path=path)
+        )
 
 
 discover_task = task(discover, name="discover")

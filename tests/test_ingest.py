@@ -37,3 +37,28 @@ def test_jsonl_records_ids_and_broken_lines(tmp_path):
     assert [(r.doc_id, r.source_key.split("#")[1]) for r in records] == [("7", "7"), ("feed-L4", "L4")]
     assert records[0].fields == {"title": "T", "published": None, "source": None, "url": "https://x.test/7"}
     assert [(r.reason, r.source.split("#")[1]) for r in rejected] == [("not_an_object", "L3")]
+
+
+def test_a_large_jsonl_file_is_read_in_ranges_without_losing_or_repeating_a_line(tmp_path):
+    path = tmp_path / "big.jsonl"
+    lines = [json.dumps({"id": f"n{i}", "text": "word " * (i % 7 + 1) + "\u2028 end"}, ensure_ascii=False) for i in range(200)]
+    lines[57] = "{broken"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    files, _ = discover([str(path)])
+    whole, whole_rejected = read_inputs(files)
+    shards = plan_shards(files, 1000, min_range_bytes=1000)
+    assert len(shards) > 5
+    pieces = [read_inputs(shard) for shard in shards]
+    records = [r for recs, _ in pieces for r in recs]
+    rejected = [r for _, rej in pieces for r in rej]
+    assert [r.doc_id for r in records] == [r.doc_id for r in whole] == [f"n{i}" for i in range(200) if i != 57]
+    assert [r.raw_hash for r in records] == [r.raw_hash for r in whole]
+    assert [r.source for r in rejected] == [r.source for r in whole_rejected] == [f"{path}#L58"]
+
+
+def test_a_line_that_is_not_utf8_is_rejected_alone(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'{"id": 1, "text": "fine"}\n{"id": 2, "text": "caf\xe9"}\n{"id": 3, "text": "also fine"}\n')
+    records, rejected = read_inputs([InputFile(str(path), path.stat().st_size)])
+    assert [r.doc_id for r in records] == ["1", "3"]
+    assert [(r.reason, r.source.split("#")[1]) for r in rejected] == [("invalid_utf8", "L2")]
