@@ -292,6 +292,7 @@ def test_attending_the_summit_named_earlier():
 
 def test_phone_talks_are_no_visit():
     assert rows("MOSCOW (Wire) - Vladimir Putin held phone talks with Angela Merkel on Monday.") == set()
+    assert rows("BERLIN (Wire) - Angela Merkel received a call from Vladimir Putin on Monday, officials said.") == set()
     assert rows("MOSCOW (Wire) - Vladimir Putin held talks with Angela Merkel on Monday.") == {
         ("DEU", "RUS", dt.date(2015, 6, 8), "day", "occurred")
     }
