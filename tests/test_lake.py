@@ -47,3 +47,17 @@ def test_second_writer_is_refused(tmp_path):
                 pass
     with write_lock(lake):  # released after the first run
         pass
+
+
+def test_a_killed_warehouse_build_leaves_nothing_behind(tmp_path):
+    import subprocess
+    import sys
+
+    from warehouse.build import build_warehouse, warehouse_path
+
+    lake = Lake.open(str(tmp_path / "d"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = f"{warehouse_path(lake.data_dir)}.building-{dead.stdout.strip()}"
+    open(leftover, "w").close()
+    build_warehouse(lake)
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["lake", "warehouse.duckdb"]

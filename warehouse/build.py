@@ -7,6 +7,7 @@ renamed into place, so readers never see a half-built warehouse.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 from pathlib import Path
@@ -91,10 +92,8 @@ def build_warehouse(lake: Lake) -> str:
     """(Re)build the warehouse file of ``lake``; return its path."""
     target = warehouse_path(lake.data_dir)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = f"{target}.building"  # one builder at a time: runs hold the lake's write lock
-    for leftover in (tmp, f"{tmp}.wal"):  # what a killed build left behind
-        if os.path.exists(leftover):
-            os.remove(leftover)
+    _remove_dead_builds(target)
+    tmp = f"{target}.building-{os.getpid()}"  # object-store lakes have no lock: builders may overlap
     con = duckdb.connect(tmp)
     try:
         _attach_object_store(con, lake.data_dir)
@@ -104,6 +103,18 @@ def build_warehouse(lake: Lake) -> str:
         con.close()
     os.replace(tmp, target)
     return target
+
+
+def _remove_dead_builds(target: str) -> None:
+    """Delete what builds killed midway left behind (their process is gone)."""
+    for leftover in glob.glob(f"{glob.escape(target)}.building-*"):
+        pid = leftover.rsplit("-", 1)[-1].removesuffix(".wal")
+        try:
+            os.kill(int(pid), 0)
+        except (ValueError, ProcessLookupError):
+            os.remove(leftover)
+        except PermissionError:
+            pass  # alive, another user's
 
 
 def connect(data_dir: str) -> duckdb.DuckDBPyConnection:
