@@ -63,10 +63,8 @@ WITH = re.compile(r"\s+(?:with\s+)?")
 CUE_BREAK = re.compile(r"[;:]|\b(?:when|while|but|whereas|although)\b")
 COMMA = re.compile(r",(?!\d)")
 AND = re.compile(r"\band\b")
-BY_NAME = re.compile(
-    r"[^,;]{0,20}?\bby\s+(?:the\s+)?(?!(?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)[A-Z]"
-)
+_DATE_WORDS = "|".join(w.capitalize() for w in (*temporal.MONTHS, *temporal.WEEKDAYS))
+BY_NAME = re.compile(rf"[^,;]{{0,20}}?\bby\s+(?:the\s+)?(?!(?:{_DATE_WORDS})\b)[A-Z]")
 FOR = re.compile(r"\bfor(?=\s)")
 TO_MEET = re.compile(r"\bto meet\b")
 OPENING_SUBORDINATE = re.compile(r"(?:after|before|when|as|once|while|since)\b[^,]*", re.I)
