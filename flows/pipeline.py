@@ -36,13 +36,14 @@ def pipeline(paths: list[str], data_dir: str = "data", shard_max_bytes: int | No
         files, missing = discover_task(paths)
         summary.inputs = len(files)
         ledger = LedgerIndex.load(lake)
-        for number, shard in enumerate(plan_shards(files, settings.shard_max_bytes) or [[]]):
+        shards = plan_shards(files, settings.shard_max_bytes) or [[]]
+        for number, shard in enumerate(shards, start=1):
             records, rejected = ingest_task(shard)
-            if number == 0:
+            if number == 1:
                 rejected = missing + rejected
             normalised = normalise_task(quote(records), quote(rejected), quote(ledger), run_id, now)
             mentions = extract_task(quote(normalised.articles), run_id)
-            summary.add(publish_task(quote(lake), quote(normalised), quote(mentions), run_id, now))
+            summary.add(publish_task(quote(lake), quote(normalised), quote(mentions), run_id, now), number, len(shards))
         warehouse_task(quote(lake))
         summary.events = cluster_task(quote(lake), quote(current_mentions(lake)), settings.event_gap_days)
         summary.warehouse = warehouse_task(quote(lake))

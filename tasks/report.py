@@ -1,6 +1,8 @@
 """The run summary: what came in, what went where."""
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import asdict, dataclass, field
 
 from prefect import task
@@ -22,17 +24,28 @@ class RunSummary:
     events: int = 0
     recovered_shards: list[str] = field(default_factory=list)
     warehouse: str = ""
+    started: float = field(default_factory=time.monotonic, repr=False)
 
-    def add(self, p: Published) -> None:
+    def add(self, p: Published, shard_number: int, shards: int) -> None:
+        """Count a published shard and say so on stderr: long runs show their progress."""
         self.shards += 1
         self.articles += p.articles
         self.duplicates += p.duplicates
         self.unchanged += p.unchanged
         self.quarantined += p.quarantined
         self.mentions += p.mentions
+        elapsed = time.monotonic() - self.started
+        print(
+            f"shard {shard_number}/{shards}: {p.articles} new article(s), {p.duplicates} duplicate(s), "
+            f"{p.unchanged} unchanged, {p.quarantined} quarantined, {p.mentions} mention(s); {elapsed:.1f} s so far",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("started")
+        return out
 
     def text(self) -> str:
         lines = [
