@@ -296,3 +296,10 @@ def test_phone_talks_are_no_visit():
     assert rows("MOSCOW (Wire) - Vladimir Putin held talks with Angela Merkel on Monday.") == {
         ("DEU", "RUS", dt.date(2015, 6, 8), "day", "occurred")
     }
+
+
+def test_goods_crowds_and_modifiers_are_not_visitors():
+    assert rows("Beijing was accused on Friday of sending oil to Pyongyang.") == set()
+    assert rows("The minister welcomed the restraint Pyongyang had shown since July.") == set()
+    assert rows("A Tokyo-bound jet returned to Los Angeles on Tuesday after a passenger mix-up.") == set()
+    assert rows("Seoul sent a senior delegation to Tokyo on Monday.") == {("KOR", "JPN", dt.date(2015, 6, 8), "day", "occurred")}

@@ -36,7 +36,7 @@ from tasks.extract import sentences, temporal
 from tasks.extract.gazetteer import ActorMention, Gazetteer
 from tasks.refdata import read_tsv
 
-EXTRACTOR_VERSION = "visits/0.3"
+EXTRACTOR_VERSION = "visits/0.4"
 REFERENCE = Path(__file__).parent / "reference"
 
 PLACE_KINDS = frozenset({"country", "capital", "seat", "city"})
@@ -173,6 +173,12 @@ def _names_titled_person(sentence: str, lowered: str) -> bool:
 
 
 @cache
+def _sent_official() -> re.Pattern[str]:
+    """An official title anywhere in a text: who was sent ("a senior delegation", "its envoy")."""
+    return re.compile(rf"\b(?:{_title_words()})s?\b", re.I)
+
+
+@cache
 def _title_before() -> re.Pattern[str]:
     """A title that ends a text: "... King "."""
     return re.compile(rf"\b(?:{_title_words()})\s+$", re.I)
@@ -209,8 +215,8 @@ def _is_agent(sentence: str, a: ActorMention) -> bool:
     """Can this mention stand for a party that travels or hosts?"""
     if a.kind == "organisation" or a.country is None:
         return a.kind == "organisation"
-    if a.kind == "city":
-        return False
+    if a.kind == "city" or HYPHEN_MODIFIER.match(sentence, a.end):
+        return False  # "a Tokyo-bound jet", "Moscow-based analysts": a modifier, not a party
     if a.kind == "demonym":
         return bool(_titles().match(sentence[a.end : a.end + 40]))
     if a.kind in ("capital", "seat", "country"):
@@ -218,6 +224,7 @@ def _is_agent(sentence: str, a: ActorMention) -> bool:
     return True
 
 
+HYPHEN_MODIFIER = re.compile(r"-[a-z]")
 LEAD_TO_PLACE = re.compile(r"^(?:\s*(?:[\w'-]+\s+){0,4}?(?:to|in|into|of|for|at)\s+|\s+)(?:the\s+|his\s+|her\s+|their\s+|neighbou?ring\s+|nearby\s+)*$", re.I)
 INCLUDING = re.compile(
     r"\s*(?:[\w'-]+\s+){0,3}?(?:countries|nations|states|capitals|cities)\s*,?\s+(?:including|such as|among them)\s+(?:the\s+)?$", re.I
@@ -705,8 +712,10 @@ def _roles(trigger: _Trigger, c: _Context) -> list[tuple[ActorMention | None, Ac
         host = _agent_before(agents, sentence, trigger.start, set())
         if host is not None:
             guest = _agent_after(agents, sentence, trigger.end, {host.country}, limit=50)
-            if guest is not None and POSSESSIVE_AFTER.match(sentence, guest.end) and not _titles().match(sentence[guest.end : guest.end + 40]):
-                return []  # "Lisbon welcomed Madrid's decision", not "... Spain's deputy prime minister"
+            if guest is None:
+                return []
+            if guest.kind != "person" and not _titles().match(sentence[guest.end : guest.end + 40]):
+                return []  # "Lisbon welcomed Madrid's decision", "welcomed the restraint Madrid showed"
             return [(guest, host, True)]
         guest = _agent_after(agents, sentence, trigger.end, set(), limit=50)
         if guest is None:
@@ -738,6 +747,10 @@ def _roles(trigger: _Trigger, c: _Context) -> list[tuple[ActorMention | None, Ac
             return []
         hosts = [h for h in _places_after(actors, sentence, trigger.end) if h.country != sender.country]
         if hosts:
+            sent = sentence[trigger.end : hosts[0].start]
+            people = [a for a in actors if a.kind == "person" and trigger.end <= a.start < hosts[0].start]
+            if not people and not _sent_official().search(sent):
+                return []  # "sending oil to ...", "sending people into shelters": goods or crowds, no envoy
             return [(sender, hosts[0], True)]
         if TO_MEET.search(sentence, trigger.end, trigger.end + 80):
             counterpart = _agent_after(agents, sentence, trigger.end, {sender.country}, limit=120)
