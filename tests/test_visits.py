@@ -303,3 +303,12 @@ def test_goods_crowds_and_modifiers_are_not_visitors():
     assert rows("The minister welcomed the restraint Pyongyang had shown since July.") == set()
     assert rows("A Tokyo-bound jet returned to Los Angeles on Tuesday after a passenger mix-up.") == set()
     assert rows("Seoul sent a senior delegation to Tokyo on Monday.") == {("KOR", "JPN", dt.date(2015, 6, 8), "day", "occurred")}
+
+
+def test_the_date_of_the_telling_is_not_the_date_of_the_visit():
+    assert rows("British Prime Minister David Cameron revealed on Monday that he plans to visit Brazil in September.") == {
+        ("GBR", "BRA", dt.date(2015, 9, 1), "month", "planned")
+    }
+    assert rows("Mexican President Enrique Pena Nieto said on Tuesday he will visit Japan next week.") == {
+        ("MEX", "JPN", dt.date(2015, 6, 15), "week", "planned")
+    }

@@ -36,7 +36,7 @@ from tasks.extract import sentences, temporal
 from tasks.extract.gazetteer import ActorMention, Gazetteer
 from tasks.refdata import read_tsv
 
-EXTRACTOR_VERSION = "visits/0.4"
+EXTRACTOR_VERSION = "visits/0.5"
 REFERENCE = Path(__file__).parent / "reference"
 
 PLACE_KINDS = frozenset({"country", "capital", "seat", "city"})
@@ -225,6 +225,7 @@ def _is_agent(sentence: str, a: ActorMention) -> bool:
 
 
 HYPHEN_MODIFIER = re.compile(r"-[a-z]")
+REPORTING = re.compile(r"\b(?:said|says|told|tells|announced|announces|revealed|reveals|confirmed|confirms|reported|added|stated|disclosed)\b")
 LEAD_TO_PLACE = re.compile(r"^(?:\s*(?:[\w'-]+\s+){0,4}?(?:to|in|into|of|for|at)\s+|\s+)(?:the\s+|his\s+|her\s+|their\s+|neighbou?ring\s+|nearby\s+)*$", re.I)
 INCLUDING = re.compile(
     r"\s*(?:[\w'-]+\s+){0,3}?(?:countries|nations|states|capitals|cities)\s*,?\s+(?:including|such as|among them)\s+(?:the\s+)?$", re.I
@@ -385,6 +386,8 @@ def _date_for(
         if crossed:
             continue
         cost = distance + (150 if CLAUSE_BREAK.search(gap) else 0)
+        if m.end <= trigger.start and REPORTING.search(sentence, max(0, m.start - 20), trigger.start):
+            cost += 120  # "revealed tonight he plans to visit ... in November": the date of the telling
         if best_cost is None or cost < best_cost:
             best, best_cost = m, cost
     return best
