@@ -312,3 +312,7 @@ def test_the_date_of_the_telling_is_not_the_date_of_the_visit():
     assert rows("Mexican President Enrique Pena Nieto said on Tuesday he will visit Japan next week.") == {
         ("MEX", "JPN", dt.date(2015, 6, 15), "week", "planned")
     }
+
+
+def test_a_country_before_talks_is_the_other_party_not_the_venue():
+    assert rows("WASHINGTON (Wire) - The White House delayed tariffs on Canada and Mexico ahead of tense China talks.") == set()

@@ -36,7 +36,7 @@ from tasks.extract import sentences, temporal
 from tasks.extract.gazetteer import ActorMention, Gazetteer
 from tasks.refdata import read_tsv
 
-EXTRACTOR_VERSION = "visits/0.5"
+EXTRACTOR_VERSION = "visits/0.6"
 REFERENCE = Path(__file__).parent / "reference"
 
 PLACE_KINDS = frozenset({"country", "capital", "seat", "city"})
@@ -269,9 +269,10 @@ def _places_after(
 
 
 def _place_modifier(actors: list[ActorMention], sentence: str, trigger: _Trigger) -> list[ActorMention]:
-    """A place naming the visit or meeting it stands before: "the Geneva summit", "his Moscow talks"."""
+    """A city naming the visit or meeting it stands before: "the Geneva summit", "his Moscow
+    talks". A country there names the other party, not the venue: "tense China talks"."""
     for a in actors:
-        if a.end <= trigger.start and a.kind in PLACE_KINDS and a.country and not sentence[a.end : trigger.start].strip():
+        if a.end <= trigger.start and a.kind in PLACE_KINDS - {"country"} and a.country and not sentence[a.end : trigger.start].strip():
             return [a]
     return []
 
