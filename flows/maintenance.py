@@ -18,7 +18,6 @@ def rebuild(data_dir: str = "data") -> dict:
     lake = Lake.open(settings.data_dir)
     with write_lock(lake):
         lake.recover()
-        warehouse_task(quote(lake))
         events = cluster_task(quote(lake), quote(current_mentions(lake)), settings.event_gap_days)
         path = warehouse_task(quote(lake))
     return {"events": events, "warehouse": path}

@@ -134,8 +134,10 @@ def connect(data_dir: str) -> duckdb.DuckDBPyConnection:
 
 
 def current_mentions(lake: Lake) -> list[dict]:
-    """Mention rows of the current article versions, read through the warehouse's views."""
-    with connect(lake.data_dir) as con:
+    """Mention rows of the current article versions, read through the same views in memory."""
+    with duckdb.connect() as con:
+        _attach_object_store(con, lake.data_dir)
+        create_views(con, lake)
         return con.sql("select * exclude (year, month) from event_mentions").to_arrow_table().to_pylist()
 
 
