@@ -15,7 +15,7 @@ from warehouse.build import current_mentions, warehouse_task
 def rebuild(data_dir: str = "data") -> dict:
     """Rebuild ``warehouse.duckdb`` and the events from what the lake holds."""
     settings = Settings.from_env(data_dir=data_dir)
-    lake = Lake.open(settings.data_dir)
+    lake = Lake.from_settings(settings)
     with write_lock(lake):
         lake.recover()
         events = cluster_task(quote(lake), quote(current_mentions(lake)), settings.event_gap_days)
@@ -25,9 +25,9 @@ def rebuild(data_dir: str = "data") -> dict:
 
 @flow(name="newsevents-compact")
 def compact(data_dir: str = "data") -> dict:
-    """Merge each partition's small files into one, then rebuild the warehouse."""
+    """Merge each partition's files into one and drop superseded article versions, then rebuild the warehouse."""
     settings = Settings.from_env(data_dir=data_dir)
-    lake = Lake.open(settings.data_dir, row_group_size=settings.row_group_size, compression=settings.compression)
+    lake = Lake.from_settings(settings)
     with write_lock(lake):
         lake.recover()
         counts = compact_task(quote(lake))

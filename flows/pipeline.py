@@ -27,7 +27,7 @@ from warehouse.build import current_mentions, warehouse_task
 def pipeline(paths: list[str], data_dir: str = "data", shard_max_bytes: int | None = None) -> dict:
     """Run the whole DAG on ``paths`` (files, folders, globs) into the lake under ``data_dir``."""
     settings = Settings.from_env(data_dir=data_dir, shard_max_bytes=shard_max_bytes)
-    lake = Lake.open(settings.data_dir, row_group_size=settings.row_group_size, compression=settings.compression)
+    lake = Lake.from_settings(settings)
     run_id = str(runtime.flow_run.id or uuid.uuid4())
     now = dt.datetime.now(dt.UTC)
     summary = RunSummary(run_id=run_id, data_dir=lake.data_dir)

@@ -43,15 +43,24 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _unusable_data_dir(data_dir: str) -> bool:
+    """Say so and return True when ``data_dir`` cannot hold a lake; checked before Prefect starts."""
+    from tasks.lake import Lake
+
+    try:
+        Lake.open(data_dir)
+    except (OSError, ValueError) as exc:
+        print(f"newsevents: cannot use --data-dir {data_dir}: {exc}", file=sys.stderr)
+        return True
+    return False
+
+
 def run_command(args: argparse.Namespace) -> int:
     apply_prefect_defaults()
     from flows.pipeline import pipeline
-    from tasks.lake import Lake, LakeBusy
+    from tasks.lake import LakeBusy
 
-    try:
-        Lake.open(args.data_dir)  # a wrong data dir fails here, before Prefect starts
-    except (OSError, ValueError) as exc:
-        print(f"newsevents: cannot use --data-dir {args.data_dir}: {exc}", file=sys.stderr)
+    if _unusable_data_dir(args.data_dir):
         return 2
     try:
         summary = pipeline(paths=args.paths, data_dir=args.data_dir, shard_max_bytes=args.shard_max_bytes)
@@ -71,6 +80,8 @@ def maintenance_command(args: argparse.Namespace) -> int:
     from flows import maintenance
     from tasks.lake import LakeBusy
 
+    if _unusable_data_dir(args.data_dir):
+        return 2
     try:
         result = getattr(maintenance, args.command)(data_dir=args.data_dir)
     except LakeBusy as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import task
@@ -21,20 +22,16 @@ VERSIONED = (ARTICLES, EVENT_MENTIONS)  # rows keyed by (article_id, content_has
 
 
 def current_versions(lake: Lake) -> set[str]:
-    """``article_id|content_hash`` of the latest version of every article (as the views pick it)."""
-    table = lake.read(ARTICLES.name, columns=["article_id", "content_hash", "ingested_at"])
-    if table is None:
+    """``article_id|content_hash`` of the latest version of every article, by the rule of
+    ``warehouse/views/articles.sql`` (latest ``ingested_at``, then the smaller hash)."""
+    versions = lake.read(ARTICLES.name, columns=["article_id", "content_hash", "ingested_at"])
+    if versions is None:
         return set()
-    latest: dict[str, tuple] = {}
-    for row in table.to_pylist():
-        key = (row["ingested_at"], _neg(row["content_hash"]))
-        if row["article_id"] not in latest or key > latest[row["article_id"]][0]:
-            latest[row["article_id"]] = (key, row["content_hash"])
-    return {f"{article}|{content}" for article, (_, content) in latest.items()}
-
-
-def _neg(text: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in text)  # ties on ingested_at: the smaller hash wins, as in the view
+    latest = duckdb.sql(
+        "select article_id || '|' || content_hash from versions "
+        "qualify row_number() over (partition by article_id order by ingested_at desc, content_hash) = 1"
+    ).fetchall()
+    return {key for (key,) in latest}
 
 
 def _keep_current(table: pa.Table, current: set[str]) -> pa.Table:
@@ -51,6 +48,8 @@ def compact(lake: Lake) -> dict[str, int]:
         for path in lake.files(contract.name):
             by_partition[path.rsplit("/", 1)[0]].append(path)
         for folder, files in sorted(by_partition.items()):
+            if len(files) < 2 and contract not in VERSIONED:
+                continue  # one file and nothing that can be superseded
             table = lake.read_files(files)
             kept = _keep_current(table, current) if contract in VERSIONED else table
             if len(files) < 2 and kept.num_rows == table.num_rows:

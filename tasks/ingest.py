@@ -25,7 +25,8 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 class InputFile:
     path: str  # absolute
     size: int  # bytes to read
-    start: int = 0  # a large JSONL file is read in byte ranges: lines starting in [start, start + size)
+    start: int = 0  # a large JSONL file is read in ranges of whole lines: bytes [start, start + size)
+    first_line: int = 1  # the number of the range's first line
     whole: bool = True
 
 
@@ -113,10 +114,26 @@ def _pieces(files: list[InputFile], max_bytes: int) -> list[InputFile]:
     for f in files:
         if f.size <= max_bytes or not f.path.endswith((".jsonl", ".ndjson")):
             out.append(f)
-            continue
-        for start in range(0, f.size, max_bytes):
-            out.append(InputFile(f.path, min(max_bytes, f.size - start), start, whole=False))
+        else:
+            out.extend(_line_ranges(f, max_bytes))
     return out
+
+
+def _line_ranges(f: InputFile, max_bytes: int) -> list[InputFile]:
+    """Cut a file into ranges of about ``max_bytes`` that begin and end at line breaks,
+    each with the number of its first line (one pass over the file)."""
+    ranges = []
+    begin, line = 0, 1
+    with open(f.path, "rb") as fh:
+        while begin < f.size:
+            fh.seek(begin)
+            chunk = fh.read(max_bytes)
+            if begin + len(chunk) < f.size and not chunk.endswith(b"\n"):
+                chunk += fh.readline()  # finish the line the cut fell in
+            ranges.append(InputFile(f.path, len(chunk), begin, line, whole=False))
+            line += chunk.count(b"\n")
+            begin += len(chunk)
+    return ranges
 
 
 def read_inputs(files: list[InputFile]) -> tuple[list[RawRecord], list[Rejected]]:
@@ -144,25 +161,10 @@ def read_inputs(files: list[InputFile]) -> tuple[list[RawRecord], list[Rejected]
 
 
 def _read_range(f: InputFile) -> tuple[bytes, int]:
-    """The whole lines that start in the file's byte range, and the number of the first one."""
+    """The bytes of a range of whole lines, and the number of its first line."""
     with open(f.path, "rb") as fh:
-        lines_before = 0
-        begin = 0
-        if f.start:
-            fh.seek(f.start - 1)
-            skipped = fh.readline()  # the rest of a line that started in the previous range
-            begin = f.start - 1 + len(skipped)
-            fh.seek(0)
-            remaining = begin
-            while remaining:
-                block = fh.read(min(remaining, 1 << 24))
-                lines_before += block.count(b"\n")
-                remaining -= len(block)
-        fh.seek(begin)
-        data = fh.read(max(0, f.start + f.size - begin))
-        if data and not data.endswith(b"\n"):
-            data += fh.readline()  # finish the last line that starts in the range
-    return data, lines_before + 1
+        fh.seek(f.start)
+        return fh.read(f.size), f.first_line
 
 
 def _decode(source: str, data: bytes) -> tuple[str | None, Rejected | None]:

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from newsevents.config import Settings
 from schemas import Contract
 
 UNDATED = (0, 0)  # year=0/month=0 holds rows whose partition date is unknown
@@ -71,6 +72,11 @@ class Lake:
         for sub in ("_staging", "_journal", "_ledger"):
             fs.create_dir(lake.path(sub), recursive=True)
         return lake
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "Lake":
+        """The lake of ``settings.data_dir``, writing Parquet as the settings say."""
+        return cls.open(settings.data_dir, row_group_size=settings.row_group_size, compression=settings.compression)
 
     @property
     def is_local(self) -> bool:

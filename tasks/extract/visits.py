@@ -82,7 +82,6 @@ SINCE_BEFORE = re.compile(r"\bsince\s+(?:the\s+)?$", re.I)
 YEAR_BEFORE = re.compile(r"\b((?:19|20)\d\d)\s+(?:[\w-]+\s+)?$")
 NORTH_SOUTH = re.compile(r"\b[Tt]he (North|South)\b(?! (?:Korea|Sudan|Africa|America|Pole|Sea|Atlantic|Pacific|Caucasus))")
 POSSESSIVE_BEFORE = re.compile(r"(?:'s|’s|s')\s+(?:[\w-]+\s+){0,3}$", re.I)
-POSSESSIVE_AFTER = re.compile(r"'s\b|’s\b|'(?=\s)", re.I)
 ORIGIN = re.compile(r"[^,;.]{0,30}?\bfrom(?=\s)")
 WINDOW = 90  # characters after a visit word searched for its destination or visitor
 
