@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
-from conftest import query
-from tasks.cluster import cluster_mentions
+import pytest
+
+from tasks.cluster import cluster_mentions, period, rebuild_events, status_class
+from tasks.lake import Lake
+
+D = dt.date
+_UNSET = object()
 
 
-def mention(i, actor="USA", recipient="CHN", date=dt.date(2014, 11, 10), precision="day", status="occurred", source=None):
+def mention(i, actor="USA", recipient="CHN", date=dt.date(2014, 11, 10), precision="day", status="occurred", source=None,
+            reference=_UNSET, actor_name=None, confidence=0.9):
     return {
         "mention_id": f"m{i:03d}",
         "article_id": f"a{i:03d}",
@@ -17,15 +24,25 @@ def mention(i, actor="USA", recipient="CHN", date=dt.date(2014, 11, 10), precisi
         "cameo_code": "042",
         "actor_country": actor,
         "recipient_country": recipient,
-        "actor_name": None,
+        "actor_name": actor_name,
         "event_date": date,
         "date_precision": precision,
         "status": status,
         "sentence": f"sentence {i}",
-        "confidence": 0.9,
+        "confidence": confidence,
         "source": source or f"outlet-{i}",
-        "reference_date": dt.date(2014, 11, 12) + dt.timedelta(days=i % 3),
+        "reference_date": dt.date(2014, 11, 12) + dt.timedelta(days=i % 3) if reference is _UNSET else reference,
     }
+
+
+def event_id(key: str, first_mention: str) -> str:
+    """The documented event id: SHA-256 of the group key and the first-reported mention, 20 hex digits."""
+    return hashlib.sha256(f"{key}|{first_mention}".encode()).hexdigest()[:20]
+
+
+def summary(events):
+    """(mention ids, event date, precision) of each event, in a stable order."""
+    return sorted((e["mention_ids"], e["event_date"], e["date_precision"]) for e in events)
 
 
 def test_ten_reports_of_one_visit_are_one_event():
@@ -54,7 +71,264 @@ def test_year_only_mention_joins_the_visit_of_that_year():
     assert [(e["mentions"], e["event_date"], e["date_precision"]) for e in events] == [(2, dt.date(1967, 5, 2), "day")]
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"), [("occurred", "occurred"), ("planned", "planned"), ("cancelled", "planned")]
+)
+def test_status_class(status, expected):
+    assert status_class(status) == expected
+
+
+@pytest.mark.parametrize(
+    ("date", "precision", "expected"),
+    [
+        (D(2014, 11, 10), "day", (D(2014, 11, 10), D(2014, 11, 10))),
+        (D(2014, 11, 10), "week", (D(2014, 11, 10), D(2014, 11, 16))),  # Monday to Sunday
+        (D(2014, 12, 29), "week", (D(2014, 12, 29), D(2015, 1, 4))),  # 2015-W01 starts in 2014
+        (D(2014, 11, 1), "month", (D(2014, 11, 1), D(2014, 11, 30))),
+        (D(2016, 2, 1), "month", (D(2016, 2, 1), D(2016, 2, 29))),  # leap year
+        (D(2015, 2, 1), "month", (D(2015, 2, 1), D(2015, 2, 28))),
+        (D(2014, 12, 1), "month", (D(2014, 12, 1), D(2014, 12, 31))),
+        (D(2014, 6, 15), "year", (D(2014, 1, 1), D(2014, 12, 31))),
+        (D(2014, 11, 12), "article", (D(2014, 11, 5), D(2014, 11, 12))),  # the week before the article
+        (D(2014, 11, 12), "decade", (D(2014, 11, 12), D(2014, 11, 12))),  # unknown: the day itself
+    ],
+)
+def test_period(date, precision, expected):
+    assert period(date, precision) == expected
+
+
+def test_event_row_of_one_mention():
+    (event,) = cluster_mentions([mention(1, actor_name="Barack Obama", confidence=0.75)])
+    assert event == {
+        "event_id": event_id("CONSULT|visit|USA|CHN|occurred", "m001"),
+        "event_type": "CONSULT",
+        "event_mode": "visit",
+        "cameo_code": "042",
+        "actor_country": "USA",
+        "recipient_country": "CHN",
+        "event_date": D(2014, 11, 10),
+        "date_precision": "day",
+        "status": "occurred",
+        "mentions": 1,
+        "articles": 1,
+        "sources": 1,
+        "first_reported": D(2014, 11, 13),
+        "last_reported": D(2014, 11, 13),
+        "actor_names": ["Barack Obama"],
+        "evidence": "sentence 1",
+        "confidence": 0.75,
+        "mention_ids": ["m001"],
+    }
+
+
+def test_event_row_aggregates_its_mentions():
+    reports = [
+        mention(1, actor_name="Obama", confidence=0.6, source="Reuters"),
+        mention(2, actor_name="Barack Obama", confidence=0.8, source="Reuters", date=D(2014, 11, 11)),
+        mention(3, actor_name=None, confidence=0.7, source="AP", date=D(2014, 11, 11)),
+        mention(4, actor_name="Obama", confidence=0.5, date=D(2014, 11, 11), precision="week"),
+    ]
+    reports[3]["article_id"] = "a001"  # a second mention in the first article
+    reports[3]["source"] = ""  # no source
+    (event,) = cluster_mentions(reports)
+    # the most frequent best-resolved date (two of the three day mentions); its most
+    # confident mention gives the evidence
+    assert (event["event_date"], event["date_precision"]) == (D(2014, 11, 11), "day")
+    assert (event["evidence"], event["confidence"]) == ("sentence 2", 0.8)
+    assert (event["mentions"], event["articles"], event["sources"]) == (4, 3, 2)
+    assert event["actor_names"] == ["Barack Obama", "Obama"]
+    assert event["mention_ids"] == ["m001", "m002", "m003", "m004"]
+    # reference dates 11-13, 11-14, 11-12, 11-13: m003 is the first report
+    assert (event["first_reported"], event["last_reported"]) == (D(2014, 11, 12), D(2014, 11, 14))
+    assert event["event_id"] == event_id("CONSULT|visit|USA|CHN|occurred", "m003")
+
+
+def test_most_frequent_date_wins_and_ties_go_to_the_earliest():
+    (event,) = cluster_mentions([mention(1, date=D(2014, 11, 12)), mention(2, date=D(2014, 11, 10))])
+    assert event["event_date"] == D(2014, 11, 10)
+    (event,) = cluster_mentions([mention(1, date=D(2014, 11, 12)), mention(2, date=D(2014, 11, 10)),
+                                 mention(3, date=D(2014, 11, 12))])
+    assert event["event_date"] == D(2014, 11, 12)
+    # dated to a year only, and given in the order latest first
+    (event,) = cluster_mentions([mention(1, date=D(2013, 7, 1), precision="year"),
+                                 mention(2, date=D(2013, 1, 1), precision="year")])
+    assert (event["event_date"], event["date_precision"]) == (D(2013, 1, 1), "year")
+
+
+def test_status_is_the_latest_report_and_id_the_first_report():
+    reports = [
+        mention(1, status="cancelled", reference=D(2014, 11, 14)),
+        mention(2, status="planned", reference=D(2014, 11, 12)),
+        mention(3, status="planned", reference=None),
+    ]
+    (event,) = cluster_mentions(reports)
+    assert event["status"] == "cancelled"
+    assert event["event_id"] == event_id("CONSULT|visit|USA|CHN|planned", "m002")
+    assert (event["first_reported"], event["last_reported"]) == (D(2014, 11, 12), D(2014, 11, 14))
+
+
+def test_mentions_without_reference_date():
+    (event,) = cluster_mentions([mention(2, reference=None), mention(1, reference=None)])
+    assert (event["first_reported"], event["last_reported"]) == (None, None)
+    assert event["event_id"] == event_id("CONSULT|visit|USA|CHN|occurred", "m001")
+    (event,) = cluster_mentions([mention(1, reference=None, status="planned"), mention(2, reference=D(2014, 11, 20), status="cancelled")])
+    # a dated report is both earlier and later than an undated one
+    assert (event["first_reported"], event["last_reported"], event["status"]) == (D(2014, 11, 20), D(2014, 11, 20), "cancelled")
+    assert event["event_id"] == event_id("CONSULT|visit|USA|CHN|planned", "m002")
+
+
+@pytest.mark.parametrize(
+    ("second", "gap_days", "together"),
+    [
+        (D(2014, 11, 13), 3, True),  # three days apart: the default gap
+        (D(2014, 11, 14), 3, False),
+        (D(2014, 11, 10), 0, True),
+        (D(2014, 11, 11), 0, False),
+        (D(2014, 11, 11), 1, True),
+        (D(2014, 11, 17), 7, True),
+        (D(2014, 11, 18), 7, False),
+    ],
+)
+def test_gap_between_dates(second, gap_days, together):
+    reports = [mention(1, date=D(2014, 11, 10)), mention(2, date=second)]
+    events = cluster_mentions(reports, gap_days=gap_days) if gap_days != 3 else cluster_mentions(reports)
+    assert len(events) == (1 if together else 2)
+
+
+def test_periods_overlap_or_lie_within_the_gap():
+    # the week of 10-16 November reaches 19 November with the gap of 3 days, not 20 November
+    week = mention(1, date=D(2014, 11, 10), precision="week")
+    inside = mention(2, date=D(2014, 11, 12))
+    assert summary(cluster_mentions([week, inside, mention(3, date=D(2014, 11, 19))])) == [
+        (["m001", "m002", "m003"], D(2014, 11, 12), "day")
+    ]
+    assert summary(cluster_mentions([week, inside, mention(3, date=D(2014, 11, 20))])) == [
+        (["m001", "m002"], D(2014, 11, 12), "day"),
+        (["m003"], D(2014, 11, 20), "day"),
+    ]
+    # a month covers all its days
+    month = mention(4, date=D(2014, 11, 1), precision="month")
+    assert summary(cluster_mentions([month, mention(5, date=D(2014, 11, 30))])) == [
+        (["m004", "m005"], D(2014, 11, 30), "day")
+    ]
+    assert summary(cluster_mentions([month, mention(5, date=D(2014, 12, 4))])) == [
+        (["m004"], D(2014, 11, 1), "month"),
+        (["m005"], D(2014, 12, 4), "day"),
+    ]
+
+
+def test_mentions_are_chained_in_order_of_period_start():
+    # The article-dated mention stands for 5-12 November: it bridges 3 and 10 November,
+    # although its own date (12 November) comes after 10 November.
+    reports = [
+        mention(1, date=D(2014, 11, 3)),
+        mention(2, date=D(2014, 11, 12), precision="article"),
+        mention(3, date=D(2014, 11, 10)),
+    ]
+    assert summary(cluster_mentions(reports)) == [(["m001", "m002", "m003"], D(2014, 11, 3), "day")]
+    # a month mention starting before a day mention is taken first, whatever its end
+    reports = [
+        mention(4, date=D(2014, 11, 2)),
+        mention(5, date=D(2014, 11, 20)),
+        mention(6, date=D(2014, 11, 1), precision="month"),
+    ]
+    assert summary(cluster_mentions(reports)) == [(["m004", "m005", "m006"], D(2014, 11, 2), "day")]
+
+
+def test_undated_mentions_form_one_event():
+    reports = [
+        mention(1, date=None, precision="article", confidence=0.6),
+        mention(2, date=None, precision="article", confidence=0.8),
+        mention(3, date=D(2014, 11, 10)),
+    ]
+    events = sorted(cluster_mentions(reports), key=lambda e: e["mention_ids"])
+    assert summary(events) == [(["m001", "m002"], None, "article"), (["m003"], D(2014, 11, 10), "day")]
+    assert (events[0]["evidence"], events[0]["confidence"], events[0]["mentions"]) == ("sentence 2", 0.8, 2)
+
+
+def test_year_only_mentions():
+    # joins a visit whose period ends in that year (2015-W01 starts on 29 December 2014)
+    week = mention(1, date=D(2014, 12, 29), precision="week")
+    assert summary(cluster_mentions([week, mention(2, date=D(2015, 1, 1), precision="year")])) == [
+        (["m001", "m002"], D(2014, 12, 29), "week")
+    ]
+    # ... or starts in that year
+    assert summary(cluster_mentions([week, mention(2, date=D(2014, 1, 1), precision="year")])) == [
+        (["m001", "m002"], D(2014, 12, 29), "week")
+    ]
+    # not a visit of another year
+    visit = mention(3, date=D(2015, 5, 2))
+    assert summary(cluster_mentions([visit, mention(4, date=D(2016, 1, 1), precision="year")])) == [
+        (["m003"], D(2015, 5, 2), "day"),
+        (["m004"], D(2016, 1, 1), "year"),
+    ]
+    # with two visits that year, the one with more mentions
+    reports = [
+        mention(5, date=D(2014, 3, 3)),
+        mention(6, date=D(2014, 9, 9)),
+        mention(7, date=D(2014, 9, 10)),
+        mention(8, date=D(2014, 1, 1), precision="year"),
+    ]
+    assert summary(cluster_mentions(reports)) == [
+        (["m005"], D(2014, 3, 3), "day"),
+        (["m006", "m007", "m008"], D(2014, 9, 9), "day"),
+    ]
+    # without a visit: one event per year
+    reports = [
+        mention(9, date=D(2012, 1, 1), precision="year"),
+        mention(10, date=D(2013, 1, 1), precision="year"),
+        mention(11, date=D(2012, 1, 1), precision="year"),
+    ]
+    assert summary(cluster_mentions(reports)) == [
+        (["m009", "m011"], D(2012, 1, 1), "year"),
+        (["m010"], D(2013, 1, 1), "year"),
+    ]
+
+
+def test_groups_keep_apart_whatever_the_dates():
+    reports = [
+        mention(1),
+        mention(2, recipient="JPN"),
+        mention(3, status="cancelled"),
+        mention(4, status="planned"),
+    ]
+    reports[1]["event_mode"] = "call"
+    other_type = mention(5)
+    other_type["event_type"] = "MEET"
+    events = cluster_mentions([*reports, other_type])
+    assert sorted(e["mention_ids"] for e in events) == [["m001"], ["m002"], ["m003", "m004"], ["m005"]]
+    assert sorted((e["event_type"], e["event_mode"], e["recipient_country"], e["status"]) for e in events) == [
+        ("CONSULT", "call", "JPN", "occurred"),
+        ("CONSULT", "visit", "CHN", "occurred"),
+        ("CONSULT", "visit", "CHN", "planned"),  # m004 is the latest report (13 Nov)
+        ("MEET", "visit", "CHN", "occurred"),
+    ]
+
+
+def test_unknown_precision_ranks_after_the_known_ones():
+    (event,) = cluster_mentions([mention(1, precision="decade"), mention(2, date=D(2014, 11, 11))])
+    assert (event["event_date"], event["date_precision"]) == (D(2014, 11, 11), "day")
+    (event,) = cluster_mentions([mention(1, precision="decade")])
+    assert (event["event_date"], event["date_precision"]) == (D(2014, 11, 10), "decade")
+
+
+def test_rebuild_events_writes_the_events_file(tmp_path):
+    lake = Lake.open(str(tmp_path / "data"))
+    reports = [mention(1, date=D(2014, 11, 10)), mention(2, date=D(2014, 11, 12)), mention(3, date=D(2014, 3, 1))]
+    assert rebuild_events(lake, reports, gap_days=1) == 3
+    assert lake.files("events") == [lake.path("events", "events.parquet")]
+    rows = lake.read("events").to_pylist()
+    assert [r["event_id"] for r in rows] == sorted(r["event_id"] for r in rows)
+    assert rows == sorted(cluster_mentions(reports, gap_days=1), key=lambda e: e["event_id"])
+    assert rebuild_events(lake, reports, gap_days=2) == 2  # replaces the file
+    assert len(lake.read("events")) == 2
+
+
+# --- the two tests below run the whole pipeline (they need the Prefect server of conftest.py)
+
+
 def test_visit_counts_count_one_visit_reported_by_many_articles(tmp_path):
+    from conftest import query
     from flows.pipeline import pipeline
 
     wordings = [
@@ -81,6 +355,7 @@ def test_visit_counts_count_one_visit_reported_by_many_articles(tmp_path):
 def test_compaction_keeps_every_query_result(pipeline_run, tmp_path):
     import shutil
 
+    from conftest import query
     from flows.maintenance import compact, rebuild
     from flows.pipeline import pipeline
 

@@ -1,10 +1,28 @@
-"""Tests of the temporal-expression resolver (tasks.extract.temporal)."""
+"""Tests of the temporal-expression resolver (tasks.extract.temporal).
+
+Most cases are data: tests/cases/temporal/resolve.jsonl holds (expression, reference
+date, context sentence, expected value, precision) and find.jsonl (sentence, reference
+date, expected mentions), each with a note on why the value is what it is.
+"""
 
 import datetime
+import json
+import re
+from pathlib import Path
 
 import pytest
 
-from tasks.extract.temporal import Resolved, TemporalMention, find, resolve
+from tasks.extract.temporal import (
+    FUTURE_CUES,
+    MONTHS,
+    PAST_CUES,
+    Resolved,
+    TemporalMention,
+    _alternation,
+    _trie,
+    find,
+    resolve,
+)
 
 D = datetime.date
 MON_2014_11_17 = D(2014, 11, 17)  # a Monday, ISO week 2014-W47
@@ -272,3 +290,59 @@ def test_find_month_words_need_date_context():
     assert find("Thousands joined the March for Peace.", WED_2010_03_10) == []
     mentions = find("The vote was postponed until May.", WED_2010_03_10)
     assert [(m.text, m.resolved.value) for m in mentions] == [("May", "2010-05")]
+
+
+# --- cases as data ---------------------------------------------------------------
+
+CASES = Path(__file__).parent / "cases" / "temporal"
+
+
+def load_cases(name, label):
+    with open(CASES / name, encoding="utf-8") as f:
+        rows = [(number, json.loads(line)) for number, line in enumerate(f, 1) if line.strip()]
+    return [pytest.param(row, id=f"{number}:{row[label][:48]}") for number, row in rows]
+
+
+@pytest.mark.parametrize("case", load_cases("resolve.jsonl", "expression"))
+def test_resolve_case(case):
+    expected = Resolved(case["value"], case["precision"]) if case["value"] is not None else None
+    reference = D.fromisoformat(case["reference"])
+    assert resolve(case["expression"], reference, case["context"]) == expected, case.get("why")
+
+
+@pytest.mark.parametrize("case", load_cases("find.jsonl", "sentence"))
+def test_find_case(case):
+    sentence = case["sentence"]
+    mentions = find(sentence, D.fromisoformat(case["reference"]))
+    assert [[m.text, m.resolved.value] for m in mentions] == case["mentions"], case.get("why")
+    for m in mentions:
+        assert sentence[m.start:m.end] == m.text
+
+
+# --- the regular-expression builders -----------------------------------------------
+
+
+def test_alternation_puts_longer_words_first():
+    assert _alternation(["b", "aa", "b"]) == "aa|b"
+    assert _alternation(["new year", "new"]) == r"new\s+year|new"
+    assert _alternation(["a.m"]) == r"a\.m"
+
+
+def test_trie_factors_common_prefixes():
+    assert _trie(["ab", "ac", "a"]) == "a(?:(?:b|c))?"
+    assert _trie(["ab", "ac"]) == "a(?:b|c)"
+    assert _trie(["b", "a"]) == "(?:a|b)"
+    assert _trie(["is to", "is"]) == r"is(?:\s+to)?"
+    assert _trie(["a.b"]) == r"a\.b"
+    assert _trie([]) == ""
+
+
+@pytest.mark.parametrize("words", [FUTURE_CUES, PAST_CUES, list(MONTHS)], ids=["future", "past", "months"])
+def test_trie_matches_what_the_alternation_matches(words):
+    trie = re.compile(rf"(?:{_trie(words)})")
+    alternation = re.compile(rf"(?:{_alternation(words)})")
+    for word in words:
+        assert trie.fullmatch(word) and alternation.fullmatch(word)
+        assert trie.fullmatch(word.replace(" ", "   "))
+        assert not trie.fullmatch(word[:-1]) or word[:-1] in words
+        assert not trie.fullmatch(word + "x")

@@ -507,7 +507,10 @@ def _resolve_month(
             return abs(months) + TENSE_BIAS_MONTHS
         return abs(months)
 
-    return _month(min((ref.year - 1, ref.year, ref.year + 1), key=distance), month)
+    years = (ref.year - 1, ref.year, ref.year + 1)
+    if tense == "future":  # on a tie, the occurrence that agrees with the tense
+        years = years[::-1]
+    return _month(min(years, key=distance), month)
 
 
 def _infer_year(
@@ -535,6 +538,8 @@ def _infer_year(
             return abs(days) + TENSE_BIAS_DAYS
         return abs(days)
 
+    if tense == "future":  # on a tie, the occurrence that agrees with the tense
+        candidates.reverse()
     return min(candidates, key=distance)
 
 
