@@ -219,7 +219,8 @@ def parse_holder(seg: str, field_name: str, first: bool) -> tuple[str, list[str]
     seg = re.sub(r"\((\w+)\)\s+(?=[A-Z])", "", seg)  # nicknames: "Anthony C. L. (Tony) BLAIR"
     k = seg.find("(")
     head, paren = (seg[:k], seg[k:]) if k >= 0 else (seg, "")
-    head = re.split(r"\s+(?:was|is|who|were|are|elected|appointed|became|has|had)\s", head)[0]
+    head = re.split(r"\s+(?:was|is|who|were|are|elected|appointed|became|has|had|daughter|son|wife|husband|"
+                    r"brother|sister|heir|born)\b", head)[0]
     head = re.sub(r"\s+of\s+[A-Z][a-z]+$", "", head.strip(" ,"))  # "... NUHAYYAN of Abu Dhabi"
     toks = head.split()
     if not toks or len(toks) > 14:
@@ -312,7 +313,9 @@ def factbook_persons(fb: dict[str, dict[int, list[FbHolder]]]) -> list[Person]:
                 if since and since.year > last_y + 1:
                     continue  # a future date: a misprint
                 end = _factbook_end(eds, years, group[-1], fld, start, disp, last_y)
-                p.terms.append(Term(code, "GOV", start, end, "factbook"))
+                # an heir to the throne is royalty (ELI, as in Phoenix), not an office-holder
+                role = "ELI" if "heir" in group[-1].title.lower() else "GOV"
+                p.terms.append(Term(code, role, start, end, "factbook"))
             for h in hs:
                 p.variants.add((h.display, "full"))
                 if h.given_first and h.surname:
@@ -320,9 +323,14 @@ def factbook_persons(fb: dict[str, dict[int, list[FbHolder]]]) -> list[Person]:
                 if h.surname:
                     stoks = re.split(r"[\s\-]+", h.surname)
                     p.variants.add((h.surname, "surname" if len(stoks) == 1 else "full"))
+                    short = f"{h.given_first} {h.surname}" if h.given_first else h.display
+                    if h.display.startswith(h.surname + " "):  # family name first: "Xi Jinping"
+                        short = h.display
                     for t in NEWS_TITLES:
                         if re.search(rf"(^|\band\s|\s){t}$", h.title) or h.title == t or h.title.startswith(t + " and "):
+                            # "Premier Li" alone, and "Premier Li Qiang" so that the longer name wins
                             p.variants.add((f"{t} {h.surname}", "title"))
+                            p.variants.add((f"{t} {short}", "title"))
     return persons
 
 
@@ -596,10 +604,12 @@ def _same_person(a: Person, b: Person) -> bool:
             return False
         given_x = [t for t in x.tokens if t not in sur]
         given_y = [t for t in y.tokens if t not in sur]
-        if given_x and given_y and given_x[0][:1] != given_y[0][:1] and len(y.tokens) > 1:
-            # different first initial: only the same person if their terms overlap closely
-            return _overlap(x, y, slack=0)
-        return _overlap(x, y)
+        if given_x and given_y:
+            gx, gy = given_x[0], given_y[0]
+            if not (gx == gy or (min(len(gx), len(gy)) <= 2 and gx[0] == gy[0])):
+                return False  # "Li Keqiang" and "Li Qiang" are two people
+            return _overlap(x, y)
+        return _overlap(x, y, slack=60)
     # neither marks a surname: last tokens (Western order) or a one-word REIGN name
     if len(a.tokens) == 1 or len(b.tokens) == 1:
         one, other = (a, b) if len(a.tokens) == 1 else (b, a)

@@ -163,3 +163,110 @@ def test_api_helpers(gaz: Gazetteer) -> None:
     assert gaz.is_country("XKX") and gaz.is_country("DDR") and not gaz.is_country("IGO")
     m = gaz.find("Chile", on=D2014)[0]
     assert isinstance(m, ActorMention) and m.in_office is True and m.name == "Chile"
+
+
+# ------------------------------------------------- office terms from the Factbook, REIGN, CountryInfo
+def person(gaz: Gazetteer, text: str, on: dt.date) -> tuple[str, str | None, str | None, bool] | None:
+    """(name, country, role, in_office) of the first person found, or None."""
+    ms = [m for m in gaz.find(text, on=on) if m.kind == "person"]
+    return (ms[0].name, ms[0].country, ms[0].role, ms[0].in_office) if ms else None
+
+
+def test_title_and_surname_forms_resolve_on_the_date(gaz: Gazetteer) -> None:
+    on = dt.date(2023, 2, 14)
+    assert person(gaz, "Prime Minister Kishida flew out on Tuesday.", on) == ("Fumio Kishida", "JPN", "GOV", True)
+    assert person(gaz, "Talks with Xi ran late.", on) == ("Xi Jinping", "CHN", "GOV", True)
+    assert person(gaz, "President Erdogan hosted the summit.", on) == ("Recep Tayyip Erdogan", "TUR", "GOV", True)
+    assert person(gaz, "Modi spoke first.", dt.date(2020, 2, 1)) == ("Narendra Modi", "IND", "GOV", True)
+
+
+def test_office_holders_across_the_2018_2020_gap(gaz: Gazetteer) -> None:
+    # the Factbook has no 2018-2020 editions: REIGN and the 2021 "since" dates bridge them
+    assert person(gaz, "Abe greeted the guests.", dt.date(2019, 6, 1)) == ("Shinzo Abe", "JPN", "GOV", True)
+    assert person(gaz, "Yoshihide Suga greeted the guests.", dt.date(2020, 11, 2)) == (
+        "Yoshihide Suga", "JPN", "GOV", True)
+    assert person(gaz, "Suga greeted the guests.", dt.date(2020, 11, 2)) == ("Yoshihide Suga", "JPN", "GOV", True)
+    assert person(gaz, "Suga greeted the guests.", dt.date(2023, 11, 2)) is None  # no longer in office
+    assert person(gaz, "Theresa May greeted the guests.", dt.date(2018, 3, 5)) == ("Theresa May", "GBR", "GOV", True)
+    assert person(gaz, "Theresa May greeted the guests.", dt.date(2020, 3, 5))[1:] == ("GBR", "GOV", False)
+
+
+def test_office_holders_to_2025(gaz: Gazetteer) -> None:
+    assert person(gaz, "Sanae Takaichi arrived.", dt.date(2025, 11, 3)) == ("Sanae Takaichi", "JPN", "GOV", True)
+    assert person(gaz, "Premier Li Qiang arrived.", dt.date(2024, 6, 3)) == ("Li Qiang", "CHN", "GOV", True)
+    assert person(gaz, "Droupadi Murmu arrived.", dt.date(2024, 6, 3)) == ("Droupadi Murmu", "IND", "GOV", True)
+
+
+def test_one_word_surname_needs_a_unique_holder_on_the_date(gaz: Gazetteer) -> None:
+    # two Presidents Bush: the date decides, and between their terms the name says nothing
+    assert person(gaz, "Bush arrived.", dt.date(1990, 6, 1)) == ("George Bush", "USA", "GOV", True)
+    assert person(gaz, "Bush arrived.", dt.date(2004, 6, 1)) == ("George W. Bush", "USA", "GOV", True)
+    assert person(gaz, "Bush arrived.", dt.date(1996, 6, 1)) is None
+    # surnames shared by too many people, or that are common words, are never taken alone
+    assert gaz.find("Kim arrived.", on=dt.date(2019, 1, 1)) == []
+    assert gaz.find("May arrived.", on=dt.date(2018, 1, 1)) == []
+    assert person(gaz, "Theresa May arrived.", dt.date(2018, 1, 1)) == ("Theresa May", "GBR", "GOV", True)
+
+
+def test_existing_curated_and_phoenix_behaviour_is_kept(gaz: Gazetteer) -> None:
+    obama = person(gaz, "Obama spoke.", dt.date(1996, 1, 1))
+    assert (obama[0], obama[1], obama[3]) == ("Barack Obama", "USA", False)
+    assert person(gaz, "Mikhail Gorbachev spoke.", dt.date(1987, 12, 8))[:2] == ("Mikhail Gorbachev", "SUN")
+    assert person(gaz, "Vladimir Putin spoke.", dt.date(2010, 3, 1))[:2] == ("Vladimir Putin", "RUS")
+
+
+def test_foreign_ministers_from_countryinfo(gaz: Gazetteer) -> None:
+    m = person(gaz, "Hirofumi Nakasone met his counterpart.", dt.date(2009, 3, 1))
+    assert m == ("Hirofumi Nakasone", "JPN", "GOVFRM", True)
+
+
+# ------------------------------------------------- countries from pycountry
+def test_pycountry_official_names(gaz: Gazetteer) -> None:
+    assert found(gaz, "The Russian Federation and Viet Nam signed; Türkiye and the Kingdom of Lesotho watched.") == [
+        ("Russian Federation", "RUS", "country"),
+        ("Viet Nam", "VNM", "country"),
+        ("Türkiye", "TUR", "country"),
+        ("Kingdom of Lesotho", "LSO", "country"),
+    ]
+
+
+# ------------------------------------------------- towns and cities from GeoNames
+def test_geonames_towns_resolve_to_their_country(gaz: Gazetteer) -> None:
+    on = dt.date(2019, 5, 1)
+    assert found(gaz, "The delegation toured Trabzon, Khabarovsk and Hurghada.", on) == [
+        ("Trabzon", "TUR", "city"),
+        ("Khabarovsk", "RUS", "city"),
+        ("Hurghada", "EGY", "city"),
+    ]
+    assert found(gaz, "Leaders gathered in Aachen and then in Da Nang.", on) == [
+        ("Aachen", "DEU", "city"),
+        ("Da Nang", "VNM", "city"),
+    ]
+    # historical states still apply to cities: a Russian town in 1988 is Soviet
+    assert found(gaz, "The talks moved to Khabarovsk.", dt.date(1988, 5, 1)) == [("Khabarovsk", "SUN", "city")]
+
+
+def test_geonames_common_words_and_names_are_blocked(gaz: Gazetteer) -> None:
+    on = dt.date(2019, 5, 1)
+    text = "Mobile phones rang. Reading it, Mary smiled. Of course. Most agreed. Nice try. Bath time."
+    assert found(gaz, text, on) == []
+    # a place name next to another capitalised name is a person's name
+    assert found(gaz, "Fans admired Jackson Pollock and Trabzon Smith.", on) == []
+
+
+def test_curated_places_win_over_geonames(gaz: Gazetteer) -> None:
+    on = dt.date(2019, 5, 1)
+    # GeoNames' most populous "Valencia" is in Venezuela; the curated city of Spain wins
+    assert found(gaz, "The envoy landed in Valencia.", on) == [("Valencia", "ESP", "city")]
+    assert found(gaz, "The envoy landed in Victoria.", on) == []  # a common given name
+    assert found(gaz, "The envoy landed in Geneva.", on) == [("Geneva", "CHE", "city")]
+
+
+def test_the_most_populous_place_of_a_shared_name_wins(gaz: Gazetteer) -> None:
+    # Cordoba, Argentina (about 1.4 million) before Cordoba, Spain
+    assert found(gaz, "The minister went on to Cordoba.", dt.date(2019, 5, 1)) == [("Cordoba", "ARG", "city")]
+
+
+def test_a_shared_name_without_a_clear_winner_is_dropped(gaz: Gazetteer) -> None:
+    # Gloucester in Canada and in England are about the same size
+    assert found(gaz, "The team flew to Gloucester.", dt.date(2019, 5, 1)) == []

