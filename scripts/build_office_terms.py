@@ -571,12 +571,6 @@ def repo_persons(ref: Path) -> list[Person]:
     return list(out.values())
 
 
-def _span(p: Person) -> tuple[dt.date, dt.date]:
-    lo = min((t.start or dt.date(1900, 1, 1)) for t in p.terms)
-    hi = max((t.end or dt.date(2100, 1, 1)) for t in p.terms)
-    return lo, hi
-
-
 def _overlap(a: Person, b: Person, slack: int = 400) -> bool:
     for x in a.terms:
         for y in b.terms:

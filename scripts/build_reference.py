@@ -18,7 +18,6 @@ EXTERNAL_DIR defaults to ../shared/eval/external relative to the repository root
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import hashlib
 import re
@@ -27,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tasks.refdata import read_tsv  # noqa: E402
 DEFAULT_EXTERNAL = REPO.parent / "shared" / "eval" / "external"
 DEFAULT_OUT = REPO / "tasks" / "extract" / "reference"
 PHOENIX_DIR = "petrarch2_actor_dictionaries"
@@ -241,13 +243,6 @@ def keep_variant(variant: str) -> bool:
     return any(t not in STOPWORDS and t not in TITLE_WORDS and len(t) > 1 for t in toks)
 
 
-def read_tsv(path: Path) -> list[dict[str, str]]:
-    """Rows of a reference TSV (comment lines starting with # skipped)."""
-    with open(path, encoding="utf-8", newline="") as f:
-        lines = [ln for ln in f if ln.strip() and not ln.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def write_tsv(path: Path, header: list[str], rows: list[list[str]], comment: str) -> None:
     """Write rows with a version comment line and a header; temp file then rename."""
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -319,7 +314,7 @@ def build_persons(src: Path, valid: set[str], out: Path) -> tuple[int, int, int]
     return len(order), len(name_rows), len(term_rows)
 
 
-def build_organisations(src: Path, curated: list[dict[str, str]], out: Path) -> int:
+def build_organisations(src: Path, curated: tuple[dict[str, str], ...], out: Path) -> int:
     """Write organisations_phoenix.tsv: IGO entries of the International dictionary."""
     by_code = {r["phoenix_code"]: r["canonical"] for r in curated if r.get("phoenix_code")}
     rows: list[list[str]] = []
