@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Mutation testing of tasks/extract/temporal.py and tasks/cluster.py with mutmut.
+# Mutation testing of tasks/extract/temporal.py, tasks/cluster.py and
+# tasks/extract/linear.py with mutmut.
 #
 #   benchmarks/mutation.sh            fresh run, then the score per module
 #   benchmarks/mutation.sh --report   only the score of the last run (from mutants/)
 #   benchmarks/mutation.sh --survivors   the score and the diff of every surviving mutant
 #
 # The configuration is the [tool.mutmut] section of pyproject.toml: mutmut copies the
-# `tasks` package to ./mutants, mutates the two modules there and runs only
-# tests/test_temporal.py and tests/test_cluster.py, without tests/conftest.py (no Prefect
-# server) and without the two clustering tests that run the whole pipeline.  One child
-# process (the machine is shared).  A fresh run takes about two minutes.
+# `tasks` package to ./mutants, mutates the three modules there and runs only
+# tests/test_temporal.py, tests/test_cluster.py and tests/test_linear.py, without
+# tests/conftest.py (no Prefect server) and without the two clustering tests that run the
+# whole pipeline.  One child process (the machine is shared).  A fresh run takes about
+# six minutes.
 #
 # Exit status 1 when a module has fewer than MIN_SCORE percent (default 80) of its
 # mutants killed.
@@ -47,7 +49,7 @@ from mutmut.stats import status_by_exit_code
 minimum = float(sys.argv[1])
 failed = False
 print(f"{'module':<28} {'killed':>7} {'total':>6} {'score':>7} {'survived':>9} {'timeout':>8} {'no tests':>9} {'other':>6}")
-for module in ("tasks/extract/temporal.py", "tasks/cluster.py"):
+for module in ("tasks/extract/temporal.py", "tasks/cluster.py", "tasks/extract/linear.py"):
     meta = Path("mutants") / (module + ".meta")
     if not meta.exists():
         print(f"{module:<28} no results (run benchmarks/mutation.sh first)")
