@@ -10,8 +10,8 @@
 # `tasks` package to ./mutants, mutates the three modules there and runs only
 # tests/test_temporal.py, tests/test_cluster.py and tests/test_linear.py, without
 # tests/conftest.py (no Prefect server) and without the two clustering tests that run the
-# whole pipeline.  One child process (the machine is shared).  A fresh run takes about
-# six minutes.
+# whole pipeline.  One child process (the machine is shared).  A fresh run takes four
+# minutes or so.
 #
 # Exit status 1 when a module has fewer than MIN_SCORE percent (default 80) of its
 # mutants killed.
