@@ -34,6 +34,8 @@ class Settings:
     row_group_size: int = 122_880  # Parquet rows per row group: small groups make DuckDB slow
     compression: str = "zstd"
     event_gap_days: int = 3  # mentions of one event further apart than this are separate events
+    min_confidence: float | None = None  # visits below this confidence are not kept; None: the model's own (cross-validated)
+    visit_model: str | None = None  # path of a visit model file; None: the shipped tasks/extract/model/visits.json
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Settings":
@@ -42,8 +44,9 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(f"NEWSEVENTS_{f.name.upper()}")
             if raw is not None:
+                convert = float if "float" in str(f.type) else int if "int" in str(f.type) else str
                 try:
-                    settings = replace(settings, **{f.name: type(getattr(settings, f.name))(raw)})
+                    settings = replace(settings, **{f.name: convert(raw)})
                 except ValueError as exc:
                     raise ValueError(f"NEWSEVENTS_{f.name.upper()}={raw!r} is not a valid {f.type}: {exc}") from exc
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

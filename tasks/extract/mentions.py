@@ -5,19 +5,26 @@ from typing import Any
 
 from prefect import task
 
-from tasks.extract.visits import EXTRACTOR_VERSION, extract_visits
+from newsevents.config import Settings
+from tasks.extract.visits import extract_visits, extractor_version
 from tasks.ingest import digest
 
 VISIT = {"event_type": "CONSULT", "event_mode": "visit", "cameo_code": "042"}
 
 
-def extract_mentions(articles: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+def extract_mentions(articles: list[dict[str, Any]], run_id: str, settings: Settings | None = None) -> list[dict[str, Any]]:
     """Event mentions of every article that is not a known duplicate."""
+    settings = settings or Settings.from_env()
+    version = extractor_version(settings.visit_model)
     rows: list[dict[str, Any]] = []
     for article in articles:
         if article["duplicate_of"]:
             continue
-        for v in extract_visits(article["body"], article["reference_date"], title=article["title"]):
+        found = extract_visits(
+            article["body"], article["reference_date"], title=article["title"],
+            min_confidence=settings.min_confidence, model_path=settings.visit_model,
+        )
+        for v in found:
             key = f"{article['article_id']}|{article['content_hash']}|{v.visitor}|{v.host}|{v.status}|{v.when}|{v.precision}"
             rows.append(
                 {
@@ -38,7 +45,7 @@ def extract_mentions(articles: list[dict[str, Any]], run_id: str) -> list[dict[s
                     "explicit": v.explicit,
                     "sentence": v.sentence,
                     "confidence": v.confidence,
-                    "extractor_version": EXTRACTOR_VERSION,
+                    "extractor_version": version,
                     "source": article["source"],
                     "reference_date": article["reference_date"],
                     "run_id": run_id,
