@@ -36,8 +36,23 @@ def _words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
-def _party(prefix: str, party: Party, sentence: str, others: Iterable, trigger: rules._Trigger) -> dict[str, float]:
-    """Features of one party: where and how its country is named."""
+PLACEHOLDER = {"person": "zp", "country": "zc", "demonym": "zd", "capital": "za", "seat": "zs", "city": "zy", "organisation": "zo"}
+
+
+def mask(lowered: str, actors: Iterable) -> str:
+    """The lower-cased sentence with every actor's name replaced by a placeholder of its kind
+    ("zp" person, "zc" country, ...; same length, so offsets hold): word features then see
+    how a party is named, never who it is."""
+    chars = list(lowered)
+    for a in actors:
+        n = a.end - a.start
+        if n >= 2:
+            chars[a.start : a.end] = list(PLACEHOLDER.get(a.kind, "zx") + " " * (n - 2))
+    return "".join(chars)
+
+
+def _party(prefix: str, party: Party, sentence: str, masked: str, others: Iterable, trigger: rules._Trigger) -> dict[str, float]:
+    """Features of one party: where and how its country is named (words read from ``masked``)."""
     f: dict[str, float] = {f"{prefix}src={party.source}": 1.0}
     m = party.mention
     if m is None or party.source != "mention":
@@ -46,11 +61,11 @@ def _party(prefix: str, party: Party, sentence: str, others: Iterable, trigger: 
     if m.kind == "person":
         f[f"{prefix}office={m.in_office}"] = 1.0
     side = "before" if m.end <= trigger.start else "after"
-    words_between = len(_words(sentence[m.end : trigger.start] if side == "before" else sentence[trigger.end : m.start]))
+    words_between = len(_words(masked[m.end : trigger.start] if side == "before" else masked[trigger.end : m.start]))
     f[f"{prefix}side={side}"] = 1.0
     f[f"{prefix}dist={side}{_bucket(words_between)}"] = 1.0
-    before = _words(sentence[max(0, m.start - 30) : m.start])[-2:]
-    after = _words(sentence[m.end : m.end + 30])[:2]
+    before = _words(masked[max(0, m.start - 30) : m.start])[-2:]
+    after = _words(masked[m.end : m.end + 30])[:2]
     if before:
         f[f"{prefix}prev={before[-1]}"] = 1.0
         f[f"{prefix}prev2={' '.join(before)}"] = 1.0
@@ -168,7 +183,7 @@ def _discourse(c: Candidate, ctx: ArticleContext) -> dict[str, float]:
 def candidate_features(
     c: Candidate,
     sentence: str,
-    lowered: str,
+    lowered: str,  # masked (``mask``)
     actors: list,
     proposals: dict[tuple[str, str], list[rules.Visit]],
     ctx: ArticleContext,
@@ -185,8 +200,8 @@ def candidate_features(
     f: dict[str, float] = {"bias": 1.0, f"trig={trig}": 1.0, f"trigkind={t.kind}": 1.0}
     f.update(_structure(c, actors, sentence))
     f.update(_discourse(c, ctx))
-    f.update(_party("v.", c.visitor, sentence, mentions_of.get(c.visitor.country, []), t))
-    f.update(_party("h.", c.host, sentence, mentions_of.get(c.host.country, []), t))
+    f.update(_party("v.", c.visitor, sentence, lowered, mentions_of.get(c.visitor.country, []), t))
+    f.update(_party("h.", c.host, sentence, lowered, mentions_of.get(c.host.country, []), t))
     vm, hm = c.visitor.mention, c.host.mention
     vkind = vm.kind if vm is not None and c.visitor.source == "mention" else c.visitor.source
     hkind = hm.kind if hm is not None and c.host.source == "mention" else c.host.source
@@ -201,7 +216,7 @@ def candidate_features(
     if vm is not None and hm is not None and c.visitor.source == c.host.source == "mention":
         first, second = (vm, hm) if vm.start < hm.start else (hm, vm)
         between = sentence[first.end : second.start]
-        words = _words(between)
+        words = _words(lowered[first.end : second.start])
         f["order=" + ("v<h" if vm.start < hm.start else "h<v")] = 1.0
         f["gap=" + _bucket(len(words))] = 1.0
         if len(words) <= 3:
@@ -343,7 +358,7 @@ def date_features(
     first = _words(m.text)[:1]
     if first:
         f[f"first={first[0]}"] = 1.0
-    prev = _words(sentence[max(0, m.start - 20) : m.start])[-1:]
+    prev = _words(lowered[max(0, m.start - 20) : m.start])[-1:]
     if prev:
         f[f"prev={prev[0]}"] = 1.0
     for p, name in ((c.host, "host"), (c.visitor, "visitor")):

@@ -174,7 +174,7 @@ def fit(examples: list[Example], cfg: dict[str, Any]) -> Model:
             y.append("0" if klass == "none" else "1")
             if klass != "none":
                 sentence = ex.prepared.analysis.parts[c.index]
-                status_rows.append(status_features(c, sentence, sentence.lower(), c.dates[best], ex.reference))
+                status_rows.append(status_features(c, sentence, ex.prepared.masked[c.index], c.dates[best], ex.reference))
                 status_y.append(klass)
     visit_head = _fit_head(rows, y, cfg["visit_c"], cfg["min_feature_count"])
     status_head = _fit_head(status_rows, status_y, cfg["status_c"], cfg["min_feature_count"])

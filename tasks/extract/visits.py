@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tasks.extract import rules
 from tasks.extract.candidates import Candidate, candidates
-from tasks.extract.features import ArticleContext, candidate_features, date_features, status_features, with_date
+from tasks.extract.features import ArticleContext, candidate_features, date_features, mask, status_features, with_date
 from tasks.extract.linear import Model
 from tasks.extract.rules import Visit
 
@@ -59,6 +59,7 @@ class Prepared:
     candidates: list[Candidate]
     features: list[dict[str, float]]
     date_features: list[list[dict[str, float]]]
+    masked: dict[int, str]  # candidate sentences, lower-cased, actor names masked (``features.mask``)
 
 
 def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
@@ -77,7 +78,7 @@ def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
         if i is not None:
             proposals.setdefault(i, {}).setdefault((v.visitor, v.host), []).append(v)
             rule_dates.setdefault((i, v.visitor, v.host), set()).add((v.when, v.precision))
-    lowered = {i: analysis.parts[i].lower() for i in {c.index for c in cands}}
+    lowered = {i: mask(analysis.parts[i].lower(), analysis.actors[i]) for i in {c.index for c in cands}}
     ctx = _context(analysis, cands)
     feats, dates = [], []
     for c in cands:
@@ -85,7 +86,7 @@ def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
         feats.append(candidate_features(c, sentence, low, analysis.actors[c.index], proposals.get(c.index, {}), ctx, analysis.triggers[c.index]))
         rd = rule_dates.get((c.index, c.visitor.country, c.host.country), set())
         dates.append([date_features(c, o, sentence, low, analysis.triggers[c.index], reference_date, rd) for o in c.dates])
-    return Prepared(analysis, cands, feats, dates)
+    return Prepared(analysis, cands, feats, dates, lowered)
 
 
 def _context(analysis: rules.Analysis, cands: list[Candidate]) -> ArticleContext:
@@ -107,7 +108,7 @@ def score(prepared: Prepared, model: Model, reference_date: dt.date | None) -> l
         option = c.dates[best]
         row = with_date(f, option, reference_date)
         sentence = prepared.analysis.parts[c.index]
-        p = {**visit_head.proba(row), **status_head.proba(status_features(c, sentence, sentence.lower(), option, reference_date))}
+        p = {**visit_head.proba(row), **status_head.proba(status_features(c, sentence, prepared.masked[c.index], option, reference_date))}
         status = "occurred" if p["occurred"] >= p["planned"] else "planned"
         if status == "planned" and _cancelled(sentence.lower(), c):
             status = "cancelled"
