@@ -13,6 +13,7 @@ F1, an error table by kind and a reliability table of ``confidence``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -87,7 +88,8 @@ def pipeline_predictions(examples: list[training.Example], folders: list[Path], 
 
     visits.load_model.cache_clear()
     data_dir = str(work / "data")
-    pipeline(paths=[str(subset)], data_dir=data_dir)
+    with contextlib.redirect_stdout(sys.stderr):  # the run's own summary is progress here
+        pipeline(paths=[str(subset)], data_dir=data_dir)
     with connect(data_dir) as con:
         rows = con.sql("select doc_id, visitor_country, host_country, status, event_date, date_precision, confidence, evidence from visits").fetchall()
     return [dict(zip(("doc_id", "visitor", "host", "status", "when", "precision", "confidence", "evidence"), r)) for r in rows]
