@@ -26,15 +26,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from newsevents.config import apply_prefect_defaults  # noqa: E402
-from newsevents.scoring import score  # noqa: E402
+from newsevents.scoring import date_matches, describe, score  # noqa: E402
 from tasks.cluster import status_class  # noqa: E402
 from tasks.extract import training  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
-
-
-def _date_ok(p, g) -> bool:
-    return training._date_ok(p["when"], p["precision"], g["when"])
 
 
 def error_table(preds: list[dict], gold: list[dict], examples: list[training.Example]) -> Counter:
@@ -52,7 +48,7 @@ def error_table(preds: list[dict], gold: list[dict], examples: list[training.Exa
             same = [p for p in doc if (p["visitor"], p["host"]) == pair]
             if pair not in cand_pairs.get(g["doc_id"], set()):
                 kinds["miss: no candidate"] += 1
-            elif any(status_class(p["status"]) != klass and _date_ok(p, g) for p in same):
+            elif any(status_class(p["status"]) != klass and date_matches(p["when"], g["when"]) for p in same):
                 kinds["miss: wrong status"] += 1
             elif any(status_class(p["status"]) == klass for p in same):
                 kinds["miss: wrong month"] += 1
@@ -157,11 +153,7 @@ def main() -> int:
         print(f"  {label:9} {n:4}   {mean:.3f}      {right:.3f}")
     if args.misses:
         for klass in ("occurred", "planned"):
-            s = score(preds, gold, klass)
-            for g in s.misses:
-                print(f"  MISS  {g['doc_id']}: {g['visitor']}->{g['host']} {g['when']} {g['status']} | {g['evidence'][:160]}")
-            for p in s.false_alarms:
-                print(f"  FALSE {p['doc_id']}: {p['visitor']}->{p['host']} {p['when']} {p['precision']} {p['status']} {p['confidence']:.2f} | {p['evidence'][:160]}")
+            print("\n".join(describe(score(preds, gold, klass))))
     return 0
 
 

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from newsevents.config import apply_prefect_defaults  # noqa: E402
-from newsevents.scoring import score  # noqa: E402
+from newsevents.scoring import describe, score  # noqa: E402
 
 DEV = REPO.parent / "shared" / "eval" / "dev"
 
@@ -71,10 +71,7 @@ def main() -> int:
                 f"(pred {s.predictions}, matched {s.matched_predictions}; gold {s.gold}, found {s.matched_gold})"
             )
             if args.misses and directed:
-                for g in s.misses:
-                    print(f"  MISS  {g['doc_id']}: {g['visitor']}->{g['host']} {g['when']} {g['status']} | {g['evidence'][:150]}")
-                for p in s.false_alarms:
-                    print(f"  FALSE {p['doc_id']}: {p['visitor']}->{p['host']} {p['when']} {p['precision']} {p['status']} | {p['evidence'][:150]}")
+                print("\n".join(describe(s)))
     return 0
 
 

@@ -16,7 +16,8 @@ from typing import Any, Iterable
 from tasks.cluster import status_class
 
 
-def _date_ok(predicted: dt.date | None, gold_when: str | None) -> bool:
+def date_matches(predicted: dt.date | None, gold_when: str | None) -> bool:
+    """Does a predicted date fall in the gold date's period at month level (a gold year: any month of it)?"""
     if gold_when is None:  # an article with no publication date and no date in the text
         return predicted is None
     if predicted is None:
@@ -72,7 +73,7 @@ def score(
             (
                 pi
                 for pi, p in enumerate(preds)
-                if pi not in used and p["doc_id"] == g["doc_id"] and pair(p) == pair(g) and _date_ok(p["when"], g["when"])
+                if pi not in used and p["doc_id"] == g["doc_id"] and pair(p) == pair(g) and date_matches(p["when"], g["when"])
             ),
             None,
         )
@@ -88,3 +89,14 @@ def score(
     result.matched_predictions = len(matched_pred)
     result.false_alarms = [p for pi, p in enumerate(preds) if pi not in matched_pred]
     return result
+
+
+def describe(s: Score, width: int = 160) -> list[str]:
+    """One line per missed gold visit and per false alarm of a score, to read the errors by."""
+    lines = [f"  MISS  {g['doc_id']}: {g['visitor']}->{g['host']} {g['when']} {g['status']} | {g['evidence'][:width]}" for g in s.misses]
+    lines += [
+        f"  FALSE {p['doc_id']}: {p['visitor']}->{p['host']} {p['when']} {p['precision']} {p['status']} "
+        f"{p.get('confidence', '')} | {p['evidence'][:width]}"
+        for p in s.false_alarms
+    ]
+    return lines

@@ -1,7 +1,9 @@
-"""Diplomatic visits from article text: who (country A) went to whom (country B), when, and
-whether it happened, is planned or was called off (see ``../shared/eval/VISITS.md``).
+"""The analysis an article's visits are learned from, and the hand rules that came before
+the model (their proposals are now one of the model's features; see ``visits.py``).
 
-Per sentence that holds a visit word (``reference/visit_lexicon.tsv``):
+``analyse`` reads an article once: its sentences, the actors of each, the visit words and
+their kinds, the dateline, whom each sentence goes on about. The rules then propose visits
+per sentence that holds a visit word (``reference/visit_lexicon.tsv``):
 
 1. actors and places come from the gazetteer (countries, demonyms, capitals, seats of
    government, cities, office-holders on the article's date, organisations), plus people
@@ -33,6 +35,7 @@ from functools import cache
 from pathlib import Path
 
 from tasks.extract import sentences, temporal
+from tasks.extract.temporal import _trie
 from tasks.extract.gazetteer import ActorMention, Gazetteer
 from tasks.refdata import read_tsv
 
@@ -105,25 +108,6 @@ class _Trigger:
     start: int
     end: int
     kind: str
-
-
-def _trie(words: list[str]) -> str:
-    """Regex alternation of ``words`` factored by common prefixes (fast to scan with)."""
-    tree: dict = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(tree)
 
 
 @cache
@@ -702,12 +686,6 @@ def _topic(actors_by_sentence: list[list[ActorMention]]) -> ActorMention | None:
     if not counts:
         return None
     return first[max(counts, key=lambda k: counts[k])]  # max keeps the first of equal counts, in order met
-
-
-def extract_visits(text: str, reference_date: dt.date | None, title: str | None = None) -> list[Visit]:
-    """The visits these rules alone find, merged per visit (the baseline the model is measured against)."""
-    analysis = analyse(text, reference_date)
-    return _merge(analysis.proposals, reference_date) if analysis else []
 
 
 @dataclass(frozen=True)

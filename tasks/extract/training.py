@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from newsevents.scoring import score as score_visits
+from newsevents.scoring import date_matches, score as score_visits
 from tasks.cluster import status_class
 from tasks.extract import visits
 from tasks.extract.features import status_features, with_date
@@ -95,17 +95,6 @@ def same_sentence(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= 0.6
 
 
-def _date_ok(when: dt.date | None, precision: str, gold_when: str | None) -> bool:
-    if gold_when is None:
-        return when is None
-    if when is None:
-        return False
-    parts = gold_when.split("-")
-    if len(parts) == 1:
-        return when.year == int(parts[0])
-    return (when.year, when.month) == (int(parts[0]), int(parts[1]))
-
-
 def labels(ex: Example) -> list[tuple[str | None, list[bool]]]:
     """Per candidate: its class (``none``, ``occurred``, ``planned``; None: left out) and which
     of its date options agree with the gold date."""
@@ -117,7 +106,7 @@ def labels(ex: Example) -> list[tuple[str | None, list[bool]]]:
         here = [g for g in pair if same_sentence(sentence, g.get("evidence") or "")]
         if here:
             klass = status_class(here[0]["status"])
-            dates = [any(_date_ok(o.when, o.precision, g["when"]) for g in here) for o in c.dates]
+            dates = [any(date_matches(o.when, g["when"]) for g in here) for o in c.dates]
             out.append((klass, dates))
         elif pair:
             out.append((None, [False] * len(c.dates)))
