@@ -2,12 +2,15 @@
 could state a visit of A to B in, with the date expressions it could be dated by.
 
 A sentence is a candidate sentence when it holds a travel or meeting word
-(``reference/visit_lexicon.tsv``). Its parties are the countries of the actors it names
-(gazetteer mentions, people introduced by title and nationality, later surnames), the
-person the text was about before it (for "he", "she"), the dateline's country and the
-place of the article's last summit. Every ordered pair of two different countries is a
-candidate; the model (``visits.py``) decides which are visits, with what status and date.
-The work per article is bounded: at most ``MAX_PARTIES`` countries per sentence.
+(``reference/visit_lexicon.tsv``) or, in an article that has one, places someone "in" or
+"at" a place. Its parties are the countries of the actors it names (gazetteer mentions,
+people introduced by title and nationality, later surnames) and of the article's context:
+the person the text was about before it ("he", "she"), the people of the sentence before,
+the person the article names most, the dateline's country and the place of the article's
+last summit. Every ordered pair of two different countries is a candidate; the model
+(``visits.py``) decides which are visits, with what status and date. The work per article
+is bounded: at most ``MAX_PARTIES`` named countries and ``MAX_PREVIOUS`` people of the
+sentence before per sentence.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from tasks.extract import rules, temporal
 from tasks.extract.gazetteer import ActorMention
 
 MAX_PARTIES = 8  # countries per sentence taken as parties, nearest the visit words first
+MAX_PREVIOUS = 3  # people of the sentence before taken as parties
 CONTEXT_RANK = ("pronoun", "last_person", "previous", "topic", "dateline", "venue")  # when a country has no mention
 
 
@@ -26,7 +30,7 @@ class Party:
     """One way a country takes part in a sentence: a mention, or the article's context."""
 
     country: str
-    source: str  # "mention" | "last_person" | "dateline" | "venue"
+    source: str  # "mention" or one of CONTEXT_RANK
     mention: ActorMention | None
 
 
@@ -60,7 +64,6 @@ def _parties(analysis: rules.Analysis, i: int) -> list[Party]:
         return min(abs(a.start - t.start) for t in triggers)
 
     out: list[Party] = []
-    seen: set[tuple[str, str]] = set()
     countries: set[str] = set()
     for a in sorted(mentions, key=distance):
         if a.country in countries or len(countries) < MAX_PARTIES:
@@ -70,15 +73,13 @@ def _parties(analysis: rules.Analysis, i: int) -> list[Party]:
     if last is not None and last.country:
         source = "pronoun" if rules.PRONOUN.search(sentence) else "last_person"
         out.append(Party(last.country, source, last))
-    for a in analysis.actors[i - 1] if i > 0 else []:
-        if a.kind == "person" and a.country and a is not last:
-            out.append(Party(a.country, "previous", a))
+    previous = [a for a in (analysis.actors[i - 1] if i > 0 else []) if a.kind == "person" and a.country and a is not last]
+    out.extend(Party(a.country, "previous", a) for a in previous[:MAX_PREVIOUS])
     topic = analysis.topic
     if topic is not None and topic.country and topic is not last:
         out.append(Party(topic.country, "topic", topic))
     for source, country in (("dateline", analysis.dateline_country), ("venue", analysis.venue[i])):
-        if country and (source, country) not in seen:
-            seen.add((source, country))
+        if country:
             out.append(Party(country, source, None))
     return out
 
