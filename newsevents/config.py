@@ -34,6 +34,7 @@ class Settings:
     row_group_size: int = 122_880  # Parquet rows per row group: small groups make DuckDB slow
     compression: str = "zstd"
     event_gap_days: int = 3  # mentions of one event further apart than this are separate events
+    journal_grace_seconds: int = 900  # object-store lakes: interrupted shards younger than this are not undone yet
     min_confidence: float | None = None  # visits below this confidence are not kept; None: the model's own (cross-validated)
     visit_model: str | None = None  # path of a visit model file; None: the shipped tasks/extract/model/visits.json
 

@@ -57,9 +57,10 @@ class Lake:
     data_dir: str  # DATA_DIR as given (local path or URI)
     row_group_size: int = 122_880
     compression: str = "zstd"
+    journal_grace_seconds: int = 900  # object stores: a younger journal entry may be a run in progress
 
     @classmethod
-    def open(cls, data_dir: str, *, row_group_size: int = 122_880, compression: str = "zstd") -> "Lake":
+    def open(cls, data_dir: str, *, row_group_size: int = 122_880, compression: str = "zstd", journal_grace_seconds: int = 900) -> "Lake":
         """Open (and create) the lake under ``data_dir``: a local folder or an ``s3://bucket/prefix`` URI."""
         if "://" in data_dir:
             fs, path = _object_store(data_dir)
@@ -68,7 +69,8 @@ class Lake:
             fs = pafs.LocalFileSystem()
             data_dir = os.path.abspath(data_dir)
             root = os.path.join(data_dir, "lake")
-        lake = cls(fs=fs, root=root, data_dir=data_dir, row_group_size=row_group_size, compression=compression)
+        lake = cls(fs=fs, root=root, data_dir=data_dir, row_group_size=row_group_size, compression=compression,
+                   journal_grace_seconds=journal_grace_seconds)
         for sub in ("_staging", "_journal", "_ledger"):
             fs.create_dir(lake.path(sub), recursive=True)
         return lake
@@ -76,7 +78,8 @@ class Lake:
     @classmethod
     def from_settings(cls, settings: "Settings") -> "Lake":
         """The lake of ``settings.data_dir``, writing Parquet as the settings say."""
-        return cls.open(settings.data_dir, row_group_size=settings.row_group_size, compression=settings.compression)
+        return cls.open(settings.data_dir, row_group_size=settings.row_group_size, compression=settings.compression,
+                        journal_grace_seconds=settings.journal_grace_seconds)
 
     @property
     def is_local(self) -> bool:
@@ -184,12 +187,18 @@ class Lake:
 
         A shard whose ledger file exists was committed: only its journal entry is left to
         remove. Otherwise every file it may have written is deleted, and since its inputs
-        are not in the ledger, the next run processes them again.
+        are not in the ledger, the next run processes them again. On an object store, where
+        no lock keeps a second run out, an entry younger than ``journal_grace_seconds`` may
+        belong to a run still writing: it is left alone (its inputs are processed again
+        anyway, into the same content-named files) until it is old enough to be stale.
         """
         undone = []
         selector = pafs.FileSelector(self.path("_journal"), allow_not_found=True)
+        now = dt.datetime.now(dt.timezone.utc)
         for info in self.fs.get_file_info(selector):
             if not info.path.endswith(".json"):
+                continue
+            if not self.is_local and info.mtime is not None and (now - _utc(info.mtime)).total_seconds() < self.journal_grace_seconds:
                 continue
             with self.fs.open_input_stream(info.path) as f:
                 try:
@@ -213,6 +222,10 @@ class Lake:
         for info in self.fs.get_file_info(selector):
             if info.type == pafs.FileType.File:
                 self.fs.delete_file(info.path)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
 
 
 def _object_store(uri: str) -> tuple[pafs.FileSystem, str]:
