@@ -85,3 +85,15 @@ def test_a_broken_model_file_is_a_clear_error(tmp_path):
     broken.write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match=r"cannot read the model file .*visits.json.*scripts/train_visits.py"):
         visits.extract_visits(TEXT, PUBLISHED, model_path=str(broken))
+
+
+def test_work_per_article_is_bounded():
+    from tasks.extract import sentences
+
+    run_on = "the envoy flew to Lima and met officials " * 200
+    pieces = sentences.bounded(run_on, 1000)
+    assert all(len(p) <= 1000 for p in pieces) and len(pieces) == 9
+    assert " ".join(pieces).split() == run_on.split()  # cut at spaces, nothing lost
+    filler = "Markets were calm and trading was thin. " * (visits.MAX_ARTICLE_CHARS // 40)
+    assert visits.extract_visits(filler + TEXT, PUBLISHED) == []  # past the cap: not read
+    assert visits.extract_visits(TEXT + " " + filler, PUBLISHED) == visits.extract_visits(TEXT, PUBLISHED)

@@ -609,6 +609,7 @@ def _located(sentence: str, actors: list[ActorMention]) -> list[_Trigger]:
     return out
 
 
+MAX_SENTENCE_CHARS = 1_000  # longer run-on sentences are read in pieces: bounded work per sentence
 UNDATED_REFERENCE = dt.date(2000, 1, 1)  # any date: only expressions that carry their year are kept
 YEAR_IN = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 
@@ -616,7 +617,7 @@ YEAR_IN = re.compile(r"\b(?:1[6-9]|20)\d\d\b")
 def analyse(text: str, reference_date: dt.date | None) -> Analysis | None:
     """The actors, visit words and rule proposals of an article; None without a visit word."""
     gazetteer = Gazetteer.default()
-    parts = sentences.split(text)
+    parts = [piece for p in sentences.split(text) for piece in sentences.bounded(p, MAX_SENTENCE_CHARS)]
     if not parts:
         return None
     pattern, _ = _lexicon()

@@ -30,6 +30,20 @@ def split(body: str) -> list[str]:
     return out
 
 
+def bounded(sentence: str, limit: int) -> list[str]:
+    """``sentence`` cut at spaces into pieces of at most ``limit`` characters (a run-on text
+    without full stops must not make the work per sentence grow without bound)."""
+    out = []
+    while len(sentence) > limit:
+        cut = sentence.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        out.append(sentence[:cut].strip())
+        sentence = sentence[cut:]
+    if sentence.strip():
+        out.append(sentence.strip())
+    return out
+
+
 def dateline(first_sentence: str) -> tuple[str | None, int]:
     """The place of a dateline opening the text (title case) and where the text after it starts."""
     m = _DATELINE.match(first_sentence)

@@ -30,6 +30,9 @@ from tasks.extract.linear import Model
 from tasks.extract.rules import Visit
 
 MODEL_PATH = Path(__file__).parent / "model" / "visits.json"
+# Visits are read from the first 60,000 characters of a body (a long news story has 10-20,000):
+# bounded work per article, however long or dense the input (worst case about 2 s).
+MAX_ARTICLE_CHARS = 60_000
 __all__ = ["Visit", "extract_visits", "prepare", "score", "load_model", "extractor_version"]
 
 
@@ -63,8 +66,8 @@ class Prepared:
 
 
 def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
-    """Candidates and features of an article; None when it has no candidate."""
-    analysis = rules.analyse(text, reference_date)
+    """Candidates and features of an article (its first ``MAX_ARTICLE_CHARS``); None when it has no candidate."""
+    analysis = rules.analyse(text[:MAX_ARTICLE_CHARS], reference_date)
     if analysis is None:
         return None
     cands = candidates(analysis, reference_date)
