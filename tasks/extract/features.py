@@ -288,12 +288,17 @@ def with_date(f: dict[str, float], option: DateOption, reference: dt.date | None
     return out
 
 
-def status_features(c: Candidate, sentence: str, lowered: str, option: DateOption, reference: dt.date | None) -> dict[str, float]:
+def clause_tense(tenses: temporal._Tenses, c: Candidate) -> str:
+    """'past', 'future' or 'none': the tense of the candidate's visit word in its clause."""
+    return tenses.at(c.trigger.start, c.trigger.end) or "none"
+
+
+def status_features(c: Candidate, lowered: str, tense: str, option: DateOption, reference: dt.date | None) -> dict[str, float]:
     """Features deciding whether a visit occurred or is planned: the tense of the visit
-    word's clause, status cue words near it, and where its date lies against publication."""
+    word's clause (``clause_tense``), status cue words near it, and where its date lies
+    against publication."""
     t = c.trigger
     rel = relation(option, reference)
-    tense = temporal._Tenses(lowered).at(t.start, t.end) or "none"
     f: dict[str, float] = {"bias": 1.0, f"rel={rel}": 1.0, f"tense={tense}": 1.0, f"tense|rel={tense}|{rel}": 1.0,
                            f"prec={option.precision}": 1.0, f"trigkind={t.kind}": 1.0, f"trig={lowered[t.start:t.end]}": 1.0}
     pattern, statuses = rules._cues()

@@ -896,7 +896,7 @@ def _compatible(a: Visit, b: Visit, reference: dt.date | None) -> bool:
     return (a.when.year, a.when.month) == (b.when.year, b.when.month)
 
 
-def _merge(raw: list[Visit], reference: dt.date | None) -> list[Visit]:
+def merge(raw: list[Visit], reference: dt.date | None) -> list[Visit]:
     """One visit per real visit: mentions of one pair and status with compatible dates merge."""
     merged: list[Visit] = []
     for v in raw:

@@ -24,7 +24,7 @@ from tasks.cluster import status_class
 from tasks.extract import visits
 from tasks.extract.features import status_features, with_date
 from tasks.extract.linear import Calibration, Head, Model
-from tasks.extract.rules import _merge
+from tasks.extract.rules import merge
 
 SETTINGS_PATH = Path(__file__).parent / "model" / "training.json"
 
@@ -154,16 +154,17 @@ def fit(examples: list[Example], cfg: dict[str, Any]) -> Model:
     date_head = _fit_head(date_rows, date_y, cfg["date_c"], cfg["min_feature_count"])
     rows, y, status_rows, status_y = [], [], [], []
     for ex, lab in labelled:
-        for c, f, opts, (klass, dates) in zip(ex.prepared.candidates, ex.prepared.features, ex.prepared.date_features, lab):
+        for c, f, opts, tense, (klass, dates) in zip(
+            ex.prepared.candidates, ex.prepared.features, ex.prepared.date_features, ex.prepared.tenses, lab
+        ):
             if klass is None:
                 continue
-            best = max(range(len(opts)), key=lambda k: date_head.proba(opts[k])["1"])
+            best = visits.best_date(date_head, opts)
             row = with_date(f, c.dates[best], ex.reference)
             rows.append(row)
             y.append("0" if klass == "none" else "1")
             if klass != "none":
-                sentence = ex.prepared.analysis.parts[c.index]
-                status_rows.append(status_features(c, sentence, ex.prepared.masked[c.index], c.dates[best], ex.reference))
+                status_rows.append(status_features(c, ex.prepared.masked[c.index], tense, c.dates[best], ex.reference))
                 status_y.append(klass)
     visit_head = _fit_head(rows, y, cfg["visit_c"], cfg["min_feature_count"])
     status_head = _fit_head(status_rows, status_y, cfg["status_c"], cfg["min_feature_count"])
@@ -177,7 +178,7 @@ def predict(model: Model, examples: list[Example], floor: float = 0.0) -> list[d
         if ex.prepared is None:
             continue
         kept = [v for v, _ in visits.score(ex.prepared, model, ex.reference) if v.confidence >= floor]
-        for v in _merge(kept, ex.reference):
+        for v in merge(kept, ex.reference):
             out.append({"doc_id": ex.doc_id, "visitor": v.visitor, "host": v.host, "status": v.status,
                         "when": v.when, "precision": v.precision, "confidence": v.confidence, "evidence": v.sentence})
     return out
@@ -244,7 +245,6 @@ def train(examples: list[Example], cfg: dict[str, Any] | None = None) -> Model:
     model = fit(examples, cfg)
     meta = {
         "min_confidence": best,
-        "trained_on": sorted({ex.doc_id.split("-")[0] for ex in examples}),
         "articles": len(examples),
         "gold_visits": len(gold),
         "settings": cfg,

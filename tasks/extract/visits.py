@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tasks.extract import rules
+from tasks.extract import rules, temporal
 from tasks.extract.candidates import Candidate, candidates
-from tasks.extract.features import ArticleContext, candidate_features, date_features, mask, status_features, with_date
-from tasks.extract.linear import Model
+from tasks.extract.features import ArticleContext, candidate_features, clause_tense, date_features, mask, status_features, with_date
+from tasks.extract.linear import Head, Model
 from tasks.extract.rules import Visit
 
 MODEL_PATH = Path(__file__).parent / "model" / "visits.json"
@@ -63,6 +63,7 @@ class Prepared:
     features: list[dict[str, float]]
     date_features: list[list[dict[str, float]]]
     masked: dict[int, str]  # candidate sentences, lower-cased, actor names masked (``features.mask``)
+    tenses: list[str]  # per candidate: the tense of its visit word's clause
 
 
 def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
@@ -89,7 +90,9 @@ def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
         feats.append(candidate_features(c, sentence, low, analysis.actors[c.index], proposals.get(c.index, {}), ctx, analysis.triggers[c.index]))
         rd = rule_dates.get((c.index, c.visitor.country, c.host.country), set())
         dates.append([date_features(c, o, sentence, low, analysis.triggers[c.index], reference_date, rd) for o in c.dates])
-    return Prepared(analysis, cands, feats, dates, lowered)
+    tense_of = {i: temporal._Tenses(low) for i, low in lowered.items()}
+    tenses = [clause_tense(tense_of[c.index], c) for c in cands]
+    return Prepared(analysis, cands, feats, dates, lowered, tenses)
 
 
 def _context(analysis: rules.Analysis, cands: list[Candidate]) -> ArticleContext:
@@ -101,19 +104,24 @@ def _context(analysis: rules.Analysis, cands: list[Candidate]) -> ArticleContext
     return ArticleContext({k: len(v) for k, v in pairs.items()}, analysis.dateline_country, topic, lead)
 
 
+def best_date(date_head: Head, options: list[dict[str, float]]) -> int:
+    """Index of the date option (given by its features) the date head finds likeliest."""
+    return max(range(len(options)), key=lambda k: date_head.proba(options[k])["1"])
+
+
 def score(prepared: Prepared, model: Model, reference_date: dt.date | None) -> list[tuple[Visit, dict[str, float]]]:
     """The visit each candidate would be (date and status chosen, confidence calibrated),
     with the candidate's class probabilities."""
     date_head, visit_head, status_head = model.heads["date"], model.heads["visit"], model.heads["status"]
     out = []
-    for c, f, options in zip(prepared.candidates, prepared.features, prepared.date_features):
-        best = max(range(len(options)), key=lambda k: date_head.proba(options[k])["1"])
-        option = c.dates[best]
+    for c, f, options, tense in zip(prepared.candidates, prepared.features, prepared.date_features, prepared.tenses):
+        option = c.dates[best_date(date_head, options)]
         row = with_date(f, option, reference_date)
         sentence = prepared.analysis.parts[c.index]
-        p = {**visit_head.proba(row), **status_head.proba(status_features(c, sentence, prepared.masked[c.index], option, reference_date))}
+        masked = prepared.masked[c.index]
+        p = {**visit_head.proba(row), **status_head.proba(status_features(c, masked, tense, option, reference_date))}
         status = "occurred" if p["occurred"] >= p["planned"] else "planned"
-        if status == "planned" and _cancelled(sentence.lower(), c):
+        if status == "planned" and _cancelled(masked, c):
             status = "cancelled"
         m = c.visitor.mention
         visit = Visit(
@@ -145,4 +153,4 @@ def extract_visits(
     if prepared is None:
         return []
     kept = [v for v, _ in score(prepared, model, reference_date) if v.confidence >= floor]
-    return rules._merge(kept, reference_date)
+    return rules.merge(kept, reference_date)
