@@ -1,14 +1,16 @@
 """Maintenance flows: compact the lake's small files; rebuild the warehouse and events from the lake."""
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, task
 from prefect.utilities.annotations import quote
 
 from newsevents.config import Settings
 from tasks.cluster import cluster_task
-from tasks.compact import compact_task
-from tasks.lake import Lake, write_lock
+from warehouse.lake import Lake, write_lock
 from warehouse.build import current_mentions, warehouse_task
+from warehouse.compact import compact as compact_lake
+
+compact_task = task(compact_lake, name="compact")
 
 
 @flow(name="newsevents-rebuild")

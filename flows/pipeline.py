@@ -15,8 +15,8 @@ from newsevents.config import Settings
 from tasks.cluster import cluster_task
 from tasks.extract.mentions import extract_task
 from tasks.ingest import discover_task, ingest_task, plan_shards
-from tasks.lake import Lake, write_lock
-from tasks.ledger import LedgerIndex
+from warehouse.lake import Lake, write_lock
+from warehouse.ledger import LedgerIndex
 from tasks.normalise import normalise_task
 from tasks.publish import publish_task
 from tasks.report import RunSummary, report_task

@@ -45,7 +45,7 @@ def _jsonable(value: Any) -> Any:
 
 def _unusable_data_dir(data_dir: str) -> bool:
     """Say so and return True when ``data_dir`` cannot hold a lake; checked before Prefect starts."""
-    from tasks.lake import Lake
+    from warehouse.lake import Lake
 
     try:
         Lake.open(data_dir)
@@ -58,7 +58,7 @@ def _unusable_data_dir(data_dir: str) -> bool:
 def run_command(args: argparse.Namespace) -> int:
     apply_prefect_defaults()
     from flows.pipeline import pipeline
-    from tasks.lake import LakeBusy
+    from warehouse.lake import LakeBusy
 
     if _unusable_data_dir(args.data_dir):
         return 2
@@ -78,7 +78,7 @@ def run_command(args: argparse.Namespace) -> int:
 def maintenance_command(args: argparse.Namespace) -> int:
     apply_prefect_defaults()
     from flows import maintenance
-    from tasks.lake import LakeBusy
+    from warehouse.lake import LakeBusy
 
     if _unusable_data_dir(args.data_dir):
         return 2

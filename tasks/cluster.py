@@ -19,7 +19,7 @@ from prefect import task
 
 from schemas import EVENTS, to_table
 from tasks.ingest import digest
-from tasks.lake import Lake
+from warehouse.lake import Lake
 
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "article": 3, "year": 4}
 ARTICLE_WINDOW_DAYS = 7

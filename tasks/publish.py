@@ -11,7 +11,7 @@ Declared write semantics (per dataset, in the spirit of dlt's write dispositions
 | events           | replace     | event_id                     | - (one file, rebuilt)     |
 
 File names derive from the shard's content, every file is written atomically, and the
-ledger file is written last as the shard's commit point (see :mod:`tasks.lake`).
+ledger file is written last as the shard's commit point (see :mod:`warehouse.lake`).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from prefect import task
 
 from schemas import ARTICLES, EVENT_MENTIONS, LEDGER, QUARANTINE, to_table
 from tasks.ingest import Rejected, digest
-from tasks.lake import Lake
+from warehouse.lake import Lake
 from tasks.normalise import NormalisedShard
 
 

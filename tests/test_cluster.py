@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tasks.cluster import cluster_mentions, period, rebuild_events, status_class
-from tasks.lake import Lake
+from warehouse.lake import Lake
 
 D = dt.date
 _UNSET = object()

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pytest
 
 from schemas import QUARANTINE, SchemaError, to_table
-from tasks.lake import Lake, LakeBusy, write_lock
+from warehouse.lake import Lake, LakeBusy, write_lock
 
 
 def _table() -> pa.Table:

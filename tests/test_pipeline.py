@@ -106,7 +106,7 @@ def test_rerun_adds_nothing(pipeline_run, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(pipeline_run["data_dir"], data_dir)
     from warehouse.build import build_warehouse
-    from tasks.lake import Lake
+    from warehouse.lake import Lake
 
     build_warehouse(Lake.open(str(data_dir)))  # views point at the copy
     before, files = counts(data_dir), lake_files(data_dir)

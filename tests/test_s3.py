@@ -160,7 +160,7 @@ def test_cli_sql_reads_the_s3_warehouse(s3_run, capsys):
 
 
 def test_missing_bucket_is_a_clear_error(s3):
-    from tasks.lake import Lake
+    from warehouse.lake import Lake
 
     with pytest.raises(FileNotFoundError, match=r"bucket 'no-such-bucket' not found.*aws s3 mb s3://no-such-bucket"):
         Lake.open("s3://no-such-bucket/lake")

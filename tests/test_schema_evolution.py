@@ -9,7 +9,7 @@ import pyarrow.parquet  # noqa: F401  (pa.parquet)
 
 from conftest import query
 from schemas import ARTICLES, to_table
-from tasks.lake import Lake
+from warehouse.lake import Lake
 from warehouse.build import build_warehouse
 
 

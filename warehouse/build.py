@@ -17,7 +17,7 @@ import pyarrow as pa
 from prefect import task
 
 from schemas import ARTICLES, EVENT_MENTIONS, EVENTS, QUARANTINE, Contract
-from tasks.lake import Lake, fsspec_filesystem
+from warehouse.lake import Lake, fsspec_filesystem
 
 VIEWS_DIR = Path(__file__).parent / "views"
 VIEWS = ("articles", "event_mentions", "visits", "events", "visit_counts", "quarantine")

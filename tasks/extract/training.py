@@ -47,7 +47,7 @@ def settings() -> dict[str, Any]:
 def read_articles(path: Path) -> list[dict[str, Any]]:
     """Articles of a JSONL file as the pipeline's normalise stage makes them."""
     from tasks.ingest import discover, read_inputs
-    from tasks.ledger import LedgerIndex
+    from warehouse.ledger import LedgerIndex
     from tasks.normalise import normalise_records
 
     files, missing = discover([str(path)])

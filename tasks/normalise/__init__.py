@@ -13,7 +13,7 @@ from typing import Any
 from prefect import task
 
 from tasks.ingest import RawRecord, Rejected, digest
-from tasks.ledger import LedgerIndex
+from warehouse.ledger import LedgerIndex
 from tasks.normalise import language, layouts
 
 

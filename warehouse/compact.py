@@ -3,7 +3,7 @@ article versions (with their mentions), without changing what the views show.
 
 Each rewrite is journalled (the merged file, the files it replaces) before it starts; the
 merged file appears atomically and only then are the old ones deleted, so a rewrite cut
-short is either invisible or finished by :meth:`tasks.lake.Lake.recover`.
+short is either invisible or finished by :meth:`warehouse.lake.Lake.recover`.
 """
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from collections import defaultdict
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from prefect import task
 
 from schemas import ARTICLES, EVENT_MENTIONS, QUARANTINE
 from tasks.ingest import digest
-from tasks.lake import Lake
+from warehouse.lake import Lake
 
 VERSIONED = (ARTICLES, EVENT_MENTIONS)  # rows keyed by (article_id, content_hash)
 
@@ -67,5 +66,3 @@ def compact(lake: Lake) -> dict[str, int]:
             dropped += table.num_rows - kept.num_rows
     return {"partitions_rewritten": rewritten, "files_replaced": replaced, "superseded_rows_dropped": dropped}
 
-
-compact_task = task(compact, name="compact")

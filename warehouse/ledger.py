@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tasks.lake import Lake
+from warehouse.lake import Lake
 
 
 @dataclass
