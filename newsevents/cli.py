@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help="a SQL query, e.g. \"select * from visit_counts\"")
     sql.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     sql.add_argument("--format", choices=FORMATS, default="table", help="output format (json: one object per row)")
+    dash = sub.add_parser("dashboard", help="serve the dashboard of the warehouse on 127.0.0.1 (read-only)")
+    dash.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
+    dash.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
     return p
 
 
@@ -149,6 +152,10 @@ def _print_table(columns: list[str], rows: list[tuple], out, max_width: int = 60
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"run": run_command, "sql": sql_command, "compact": maintenance_command, "rebuild": maintenance_command}
+    if args.command == "dashboard":
+        from newsevents.dashboard import dashboard_command
+
+        return dashboard_command(args)
     return commands[args.command](args)
 
 
