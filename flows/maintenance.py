@@ -5,9 +5,9 @@ from prefect import flow, task
 from prefect.utilities.annotations import quote
 
 from newsevents.config import Settings
-from tasks.cluster import cluster_task
+from tasks.cluster import recluster_task
 from warehouse.lake import Lake, write_lock
-from warehouse.build import current_mentions, warehouse_task
+from warehouse.build import warehouse_task
 from warehouse.compact import compact as compact_lake
 
 compact_task = task(compact_lake, name="compact")
@@ -20,7 +20,7 @@ def rebuild(data_dir: str = "data") -> dict:
     lake = Lake.from_settings(settings)
     with write_lock(lake):
         lake.recover()
-        events = cluster_task(quote(lake), quote(current_mentions(lake)), settings.event_gap_days)
+        events = recluster_task(quote(lake), settings.event_gap_days)
         path = warehouse_task(quote(lake))
     return {"events": events, "warehouse": path}
 

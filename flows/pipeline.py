@@ -20,7 +20,7 @@ from warehouse.ledger import LedgerIndex
 from tasks.normalise import normalise_task
 from tasks.publish import publish_task
 from tasks.report import RunSummary, report_task
-from warehouse.build import current_mentions, warehouse_task
+from warehouse.build import warehouse_task
 
 
 @flow(name="newsevents-pipeline")
@@ -44,6 +44,6 @@ def pipeline(paths: list[str], data_dir: str = "data", shard_max_bytes: int | No
             normalised = normalise_task(quote(records), quote(rejected), quote(ledger), run_id, now)
             mentions = extract_task(quote(normalised.articles), run_id)
             summary.add(publish_task(quote(lake), quote(normalised), quote(mentions), run_id, now), number, len(shards))
-        summary.events = cluster_task(quote(lake), quote(current_mentions(lake)), settings.event_gap_days)
+        summary.events = cluster_task(quote(lake), settings.event_gap_days)
         summary.warehouse = warehouse_task(quote(lake))
     return report_task(summary)

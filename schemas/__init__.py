@@ -137,7 +137,7 @@ LEDGER = Contract(
 
 EVENTS = Contract(
     name="events",
-    version=1,
+    version=2,  # 2: period_start, period_end; one file per bucket of event groups
     partition_by=None,
     description="Event mentions clustered across articles: one row per real-world event.",
     schema=pa.schema(
@@ -160,6 +160,8 @@ EVENTS = Contract(
             pa.field("evidence", pa.string()),
             pa.field("confidence", pa.float64(), nullable=False),
             pa.field("mention_ids", pa.list_(pa.string()), nullable=False),
+            pa.field("period_start", pa.date32()),  # the days its dated mentions cover (null: dated by year only, or undated)
+            pa.field("period_end", pa.date32()),
         ]
     ),
 )

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tasks.cluster import cluster_mentions, period, rebuild_events, status_class
+from tasks.cluster import bucket_of, cluster_mentions, group_key, period, rebuild_events, status_class
 from warehouse.lake import Lake
 
 D = dt.date
@@ -118,6 +118,8 @@ def test_event_row_of_one_mention():
         "evidence": "sentence 1",
         "confidence": 0.75,
         "mention_ids": ["m001"],
+        "period_start": D(2014, 11, 10),
+        "period_end": D(2014, 11, 10),
     }
 
 
@@ -312,16 +314,72 @@ def test_unknown_precision_ranks_after_the_known_ones():
     assert (event["event_date"], event["date_precision"]) == (D(2014, 11, 10), "decade")
 
 
-def test_rebuild_events_writes_the_events_file(tmp_path):
+def test_rebuild_events_writes_one_file_per_bucket(tmp_path):
+    from test_incremental_events import article, publish
+
     lake = Lake.open(str(tmp_path / "data"))
-    reports = [mention(1, date=D(2014, 11, 10)), mention(2, date=D(2014, 11, 12)), mention(3, date=D(2014, 3, 1))]
-    assert rebuild_events(lake, reports, gap_days=1) == 3
-    assert lake.files("events") == [lake.path("events", "events.parquet")]
+    arts = [article(f"a{i:03d}", 1) for i in range(1, 5)]
+    reports = [mention(1, date=D(2014, 11, 10)), mention(2, date=D(2014, 11, 12)), mention(3, date=D(2014, 3, 1)),
+               mention(4, recipient="JPN", date=D(2014, 3, 1))]
+    for r, a in zip(reports, arts):
+        r.update(article_id=a["article_id"], content_hash=a["content_hash"], doc_id=a["doc_id"], recipient_name=None,
+                 location_country=None, date_expression=None, explicit=True, extractor_version="t", run_id="r")
+    publish(lake, "s1", arts, reports)
+    assert rebuild_events(lake, gap_days=1) == 4
+    expected = sorted(cluster_mentions(reports, gap_days=1), key=lambda e: e["event_id"])
+    chn, jpn = (bucket_of(("CONSULT", "visit", "USA", r, "occurred")) for r in ("CHN", "JPN"))
+    assert lake.files("events") == sorted(lake.path("events", f"bucket={b:02d}", "events.parquet") for b in {chn, jpn})
     rows = lake.read("events").to_pylist()
-    assert [r["event_id"] for r in rows] == sorted(r["event_id"] for r in rows)
-    assert rows == sorted(cluster_mentions(reports, gap_days=1), key=lambda e: e["event_id"])
-    assert rebuild_events(lake, reports, gap_days=2) == 2  # replaces the file
-    assert len(lake.read("events")) == 2
+    assert sorted(rows, key=lambda e: e["event_id"]) == expected
+    bucket = lake.read_files([lake.path("events", f"bucket={chn:02d}", "events.parquet")]).to_pylist()
+    assert [r["event_id"] for r in bucket] == sorted(r["event_id"] for r in bucket)
+    assert rebuild_events(lake, gap_days=2) == 3  # replaces the files
+    assert len(lake.read("events")) == 3
+
+
+@pytest.mark.parametrize(
+    ("key", "bucket"),
+    [(("CONSULT", "visit", "USA", "CHN", "occurred"), int(hashlib.sha256(b"CONSULT|visit|USA|CHN|occurred").hexdigest()[:8], 16) % 64),
+     (("CONSULT", None, "USA", None, "planned"), int(hashlib.sha256(b"CONSULT|None|USA|None|planned").hexdigest()[:8], 16) % 64)],
+)
+def test_bucket_of(key, bucket):
+    assert bucket_of(key) == bucket
+    assert group_key(dict(zip(("event_type", "event_mode", "actor_country", "recipient_country", "status"), key))) == key
+
+
+def test_order_of_the_mentions_does_not_matter():
+    reports = [
+        mention(1, date=D(2014, 3, 3), confidence=0.7),
+        mention(2, date=D(2014, 3, 3), confidence=0.7),  # as confident as m001: the smaller id gives the evidence
+        mention(3, date=D(2014, 12, 29), precision="week"),  # spans 2014 and 2015
+        mention(4, date=D(2015, 1, 1), precision="year"),
+        mention(5, date=D(2014, 1, 1), precision="year"),
+        mention(6, date=D(2015, 6, 1)),
+        mention(7, date=D(2015, 6, 2)),
+        mention(8, date=None, precision="article", confidence=0.5),
+        mention(9, date=None, precision="article", confidence=0.5),
+    ]
+    expected = sorted(cluster_mentions(reports), key=lambda e: e["event_id"])
+    assert sorted(cluster_mentions(reports[::-1]), key=lambda e: e["event_id"]) == expected
+    # the year 2015 goes to the visit of June (two dated mentions against the week's one), 2014 to March
+    assert summary(expected) == [
+        (["m001", "m002", "m005"], D(2014, 3, 3), "day"),
+        (["m003"], D(2014, 12, 29), "week"),
+        (["m004", "m006", "m007"], D(2015, 6, 1), "day"),
+        (["m008", "m009"], None, "article"),
+    ]
+    by_ids = {tuple(e["mention_ids"]): e for e in expected}
+    assert by_ids[("m001", "m002", "m005")]["evidence"] == "sentence 1"
+    assert by_ids[("m008", "m009")]["evidence"] == "sentence 8"
+    assert (by_ids[("m003",)]["period_start"], by_ids[("m003",)]["period_end"]) == (D(2014, 12, 29), D(2015, 1, 4))
+    assert (by_ids[("m004", "m006", "m007")]["period_start"], by_ids[("m004", "m006", "m007")]["period_end"]) == (
+        D(2015, 6, 1), D(2015, 6, 2))
+    assert (by_ids[("m008", "m009")]["period_start"], by_ids[("m008", "m009")]["period_end"]) == (None, None)
+    # a tie goes to the earlier visit, whatever the order of the mentions
+    tie = [mention(11, date=D(2017, 9, 9)), mention(12, date=D(2017, 3, 3)), mention(13, date=D(2017, 1, 1), precision="year")]
+    assert summary(cluster_mentions(tie)) == [(["m011"], D(2017, 9, 9), "day"), (["m012", "m013"], D(2017, 3, 3), "day")]
+    (year_only,) = cluster_mentions([mention(10, date=D(2016, 1, 1), precision="year")])
+    assert (year_only["period_start"], year_only["period_end"]) == (None, None)
 
 
 # --- the two tests below run the whole pipeline (they need the Prefect server of conftest.py)

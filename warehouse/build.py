@@ -10,7 +10,9 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -22,6 +24,7 @@ from warehouse.lake import Lake, fsspec_filesystem
 VIEWS_DIR = Path(__file__).parent / "views"
 VIEWS = ("articles", "event_mentions", "visits", "events", "visit_counts", "quarantine")
 RAW = (ARTICLES, EVENT_MENTIONS, QUARANTINE, EVENTS)
+BUCKETED = {EVENTS.name: 1}  # events: one file per bucket of event groups (lake/events/bucket=NN/events.parquet)
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
@@ -56,9 +59,10 @@ def _sql_literal(text: str) -> str:
 def _raw_view_sql(lake: Lake, contract: Contract) -> str:
     """``raw_<dataset>`` over the dataset's files, or an empty typed relation while it has none."""
     partitioned = contract.partition_by is not None
-    if lake.files(contract.name):
-        root = lake.path(contract.name)
-        pattern = f"{root}/*/*/*.parquet" if partitioned else f"{root}/*.parquet"
+    root = lake.path(contract.name)
+    depth = 2 if partitioned else BUCKETED.get(contract.name, 0)  # folders between the dataset and its files
+    if any(f.count("/") == root.count("/") + depth + 1 for f in lake.files(contract.name)):
+        pattern = "/".join([root, *["*"] * depth, "*.parquet"])
         if not lake.is_local:
             pattern = f"s3://{pattern}"
         options = "union_by_name = true"
@@ -133,12 +137,69 @@ def connect(data_dir: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def current_mentions(lake: Lake) -> list[dict]:
-    """Mention rows of the current article versions, read through the same views in memory."""
+@contextmanager
+def lake_views(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with every view of the lake (what clustering reads)."""
     with duckdb.connect() as con:
         _attach_object_store(con, lake.data_dir)
         create_views(con, lake)
-        return con.sql("select * exclude (year, month) from event_mentions").to_arrow_table().to_pylist()
+        yield con
+
+
+# The clustering's group of a mention or event, and the years its period covers (the
+# hive ``year`` of its date, 0 when undated); tasks/cluster.py computes the same in Python.
+_GROUP = "event_type, event_mode, actor_country, recipient_country, " \
+         "case when status = 'occurred' then 'occurred' else 'planned' end as status_class"
+_FIRST_YEAR = "coalesce(year(case when date_precision = 'article' then event_date - 7 else event_date end), 0)"
+_LAST_YEAR = "coalesce(year(case when date_precision = 'week' then event_date + 6 else event_date end), 0)"
+
+
+def mention_changes(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """What the events do not reflect yet: per group and span of years, the current mentions
+    in no event (``mentions`` = how many) and the events holding a mention that is gone
+    (``mentions`` = 0). An empty table when the events are up to date."""
+    return con.sql(f"""
+        with
+        current as (select mention_id, event_type, event_mode, actor_country, recipient_country, status,
+                           event_date, date_precision from event_mentions),
+        members as (select unnest(mention_ids) as mention_id, event_type, event_mode, actor_country,
+                           recipient_country, status, event_date, period_start, period_end from raw_events),
+        added as (select * from current anti join members using (mention_id)),
+        removed as (select * from members anti join current using (mention_id))
+        select {_GROUP}, {_FIRST_YEAR} as first_year, {_LAST_YEAR} as last_year, count(*) as mentions
+        from added group by all
+        union all
+        select distinct {_GROUP}, coalesce(year(coalesce(period_start, event_date)), 0),
+               coalesce(year(coalesce(period_end, event_date)), 0), 0
+        from removed
+    """).to_arrow_table()
+
+
+def mention_census(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Every current mention, counted per group and span of years (a full re-cluster starts here)."""
+    return con.sql(f"""
+        select {_GROUP}, {_FIRST_YEAR} as first_year, {_LAST_YEAR} as last_year, count(*) as mentions
+        from event_mentions group by all
+    """).to_arrow_table()
+
+
+def group_mentions(con: duckdb.DuckDBPyConnection, units: pa.Table) -> list[dict]:
+    """Current mention rows of the given (group, year) units: ``units`` has the group columns
+    of :func:`mention_changes` and ``year`` (the hive year of the event date, 0: undated)."""
+    con.register("units", units)
+    try:
+        return con.sql("""
+            select m.* exclude (year, month) from event_mentions m
+            semi join units u
+                on m.event_type is not distinct from u.event_type
+                and m.event_mode is not distinct from u.event_mode
+                and m.actor_country is not distinct from u.actor_country
+                and m.recipient_country is not distinct from u.recipient_country
+                and (case when m.status = 'occurred' then 'occurred' else 'planned' end) = u.status_class
+                and m.year = u.year
+        """).to_arrow_table().to_pylist()
+    finally:
+        con.unregister("units")
 
 
 warehouse_task = task(build_warehouse, name="warehouse")
