@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -29,9 +28,9 @@ def streamlit_argv(data_dir: str, port: int) -> list[str]:
 
 
 def dashboard_command(args: argparse.Namespace) -> int:
-    """Serve the dashboard of ``args.data_dir`` on ``args.port`` until interrupted; return the exit code."""
+    """Serve the dashboard of ``args.data_dir`` on ``args.port``: this process becomes the Streamlit server."""
     print(f"newsevents: dashboard of {args.data_dir} at http://127.0.0.1:{args.port} (Ctrl-C to stop)", file=sys.stderr)
-    try:
-        return subprocess.call(streamlit_argv(args.data_dir, args.port))
-    except KeyboardInterrupt:
-        return 0
+    sys.stderr.flush()
+    argv = streamlit_argv(args.data_dir, args.port)
+    os.execv(argv[0], argv)  # signals (Ctrl-C, a test's terminate) reach the server itself
+    return 0  # not reached

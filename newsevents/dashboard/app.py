@@ -27,6 +27,7 @@ from warehouse.build import connect, warehouse_path
 
 MEASURE_LABELS = {"events": "visits (events)", "mentions": "reports (mentions)"}
 TOP = 25  # visitors and hosts shown in the heatmap
+ARCS = 300  # pairs drawn on the map (the most visits first)
 
 
 class DashboardError(RuntimeError):
@@ -85,7 +86,8 @@ def sidebar_filters(data_dir: str, stamp: tuple[int, int]) -> Filters | None:
     side.header("Filters")
     today = dt.date.today()
     default = (first or today.replace(day=1), last or today)
-    picked = side.date_input("Visit dates", value=default, key="dates", bind="query-params", format="YYYY-MM-DD")
+    picked = side.date_input("Visit dates", value=default, min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31),
+                             key="dates", bind="query-params", format="YYYY-MM-DD")
     if isinstance(picked, dt.date):
         picked = (picked, picked)
     if not picked:
@@ -96,7 +98,7 @@ def sidebar_filters(data_dir: str, stamp: tuple[int, int]) -> Filters | None:
     chosen = side.multiselect("Countries (visitor or host)", all_countries, default=[], key="countries",
                               bind="query-params", placeholder="every country")
     confidence = side.slider("Minimum confidence", 0.0, 1.0, 0.0, 0.05, key="confidence", bind="query-params")
-    measure = side.radio("Count", queries.MEASURES, format_func=MEASURE_LABELS.get, key="count",
+    measure = side.radio("Count", queries.MEASURES, captions=["one per visit", "one per report"], key="count",
                          bind="query-params", horizontal=True)
     side.caption(
         "Events: one visit reported by ten articles counts once. Mentions: each report counts. "
@@ -224,7 +226,7 @@ def world(data_dir: str, stamp: tuple[int, int], f: Filters) -> Cell | None:
         st.info(empty_message(f))
         return None
     where = capitals()
-    placed = pairs[pairs.visitor_country.isin(where.keys()) & pairs.host_country.isin(where.keys())]
+    placed = pairs[pairs.visitor_country.isin(where.keys()) & pairs.host_country.isin(where.keys())].head(ARCS)
     arcs = [
         {"type": "Feature",
          "geometry": {"type": "LineString", "coordinates": [where[r.visitor_country][::-1], where[r.host_country][::-1]]},
@@ -257,8 +259,9 @@ def world(data_dir: str, stamp: tuple[int, int], f: Filters) -> Cell | None:
     names = alt.Chart(dots).mark_text(dy=-9, fontSize=10).encode(longitude="longitude:Q", latitude="latitude:Q",
                                                                  text="country")
     chart = (sphere + grid + lines + points + names).project(**projection).properties(height=420)
-    st.caption("Arcs run from the visitor's capital to the host's (great circles; a base map would need tiles "
-               "from the network, so the globe is drawn with its graticule only). Click an arc for its visits.")
+    st.caption(f"Arcs run from the visitor's capital to the host's, for the {ARCS} pairs with the most visits "
+               "(great circles; a base map would need tiles or shapes from the network, so the globe is drawn "
+               "with its graticule only). Click an arc for its visits.")
     event = st.altair_chart(chart, on_select="rerun", key="map", width="stretch")
     chosen = event.selection.get("arc") or []
     if chosen:
@@ -324,12 +327,14 @@ def page(data_dir: str) -> None:
                       (months, lambda: over_time(data_dir, stamp, f, all_countries)),
                       (top, lambda: dyads(data_dir, stamp, f)),
                       (globe, lambda: world(data_dir, stamp, f))):
-        with tab:
-            cell = guarded(view)
-            if cell is not None:
-                guarded(lambda: drill_down(data_dir, stamp, f, cell))
-    with held:
-        guarded(lambda: quarantine(data_dir, stamp))
+        if tab.open:  # only the selected tab is computed
+            with tab:
+                cell = guarded(view)
+                if cell is not None:
+                    guarded(lambda: drill_down(data_dir, stamp, f, cell))
+    if held.open:
+        with held:
+            guarded(lambda: quarantine(data_dir, stamp))
 
 
 def guarded(view: Callable[[], Any]) -> Any:

@@ -224,7 +224,7 @@ def drill_mentions(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> pd.D
 
     A mention lies in its event's month or a month next to it (mentions of one event are at
     most a few days apart), or in the year's January (dated only to a year), or is undated:
-    only those partitions are read. Should a long chain of mentions reach further, the
+    only the partitions of those years are read. Should a long chain of mentions reach further, the
     lookup is repeated over every partition.
     """
     if events.empty:
@@ -237,19 +237,23 @@ def drill_mentions(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> pd.D
         last = (d.replace(day=28) + dt.timedelta(days=8)).replace(day=1)
         months.update(_months(first, last))
         months.add(d.year * 100 + 1)
+    years = [m // 100 for m in months if m]
     sql = """
     with wanted as (
         select v.mention_id, v.article_id, v.visitor_country, v.host_country, v.event_date, v.date_precision,
                v.status, v.visitor_name, v.evidence, v.confidence, v.date_expression
         from visits v
         where list_contains($ids, v.mention_id)
-          and ($all_months or list_contains($months, v.year * 100 + v.month))
+          -- a plain range on `year` is what DuckDB prunes partitions by; the month list then narrows it
+          and ($all_months or ((v.year between $first_year and $last_year or v.year = 0)
+                               and list_contains($months, v.year * 100 + v.month)))
     )
     select w.*, a.title, a.publisher, a.source, a.url, a.reference_date as reported_on
     from wanted w left join articles a using (article_id)
     order by w.event_date, a.reference_date, w.mention_id
     """
-    params = {"ids": ids, "months": sorted(months), "all_months": False}
+    params = {"ids": ids, "months": sorted(months), "all_months": False,
+              "first_year": min(years, default=0), "last_year": max(years, default=0)}
     rows = _df(con, sql, params)
     if len(rows) < len(ids):
         rows = _df(con, sql, {**params, "all_months": True})
