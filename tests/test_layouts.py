@@ -2,9 +2,15 @@
 
 To add a case, put ``<name>.txt`` in tests/golden/ and run
 ``python tests/test_layouts.py --update`` to write ``<name>.json``; review it before committing.
+The news-desk cases cover its variants (with and without standfirst, dated lines in seven
+languages, numeric and month-name dates, 12- and 24-hour times, zones written in the line,
+from the publisher and from the label's rule, author lines before, after or without the
+dated line). Dated lines on their own are rows of ``tests/golden/datelines.tsv``.
 """
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -13,6 +19,15 @@ import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.txt"))
+
+
+def dateline_cases() -> list[dict[str, str]]:
+    with open(GOLDEN / "datelines.tsv", encoding="utf-8", newline="") as f:
+        lines = [line for line in f if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+DATELINES = dateline_cases()
 
 
 def parsed_as_dict(path: Path) -> dict:
@@ -30,6 +45,24 @@ def parsed_as_dict(path: Path) -> dict:
 def test_layout_golden(case: Path):
     expected = json.loads(case.with_suffix(".json").read_text(encoding="utf-8"))
     assert parsed_as_dict(case) == expected
+
+
+@pytest.mark.parametrize("case", DATELINES, ids=[c["line"] for c in DATELINES])
+def test_dateline(case: dict[str, str]):
+    from tasks.normalise.datelines import parse_dateline
+
+    found = parse_dateline(case["line"], case["publisher_zone"] or None)
+    assert found is not None
+    assert (found.meaning, found.local, found.timezone) == (
+        case["meaning"], dt.datetime.fromisoformat(case["local"]), case["timezone"]
+    )
+
+
+@pytest.mark.parametrize("line", ["Source: 17 Nov 2014", "The talks ended on 17 November 2014.", "Updated: 31/02/2014", "Updated 12:30"])
+def test_not_a_dateline(line: str):
+    from tasks.normalise.datelines import parse_dateline
+
+    assert parse_dateline(line) is None
 
 
 def test_every_layout_has_a_golden_case():
