@@ -37,6 +37,17 @@ class Settings:
     journal_grace_seconds: int = 900  # object-store lakes: interrupted shards younger than this are not undone yet
     min_confidence: float | None = None  # visits below this confidence are not kept; None: the model's own (cross-validated)
     visit_model: str | None = None  # path of a visit model file; None: the shipped tasks/extract/model/visits.json
+    max_input_bytes: int = 64 * 1024 * 1024  # a single-article file (text, HTML) or WARC record larger than this is quarantined
+    max_decompressed_bytes: int = 512 * 1024 * 1024  # a compressed JSONL file is read up to this many decompressed bytes
+    max_line_bytes: int = 8 * 1024 * 1024  # a longer JSONL line is quarantined without being held in memory
+    fetch_timeout_seconds: float = 20.0  # connect and read timeout of a request (a whole response: ten times this)
+    fetch_retries: int = 2  # retries of a request that timed out, failed to connect, or got 429 or 5xx
+    fetch_backoff_seconds: float = 1.0  # first retry delay; each next one doubles
+    fetch_max_bytes: int = 16 * 1024 * 1024  # a larger response is quarantined
+    fetch_rate_per_host: float = 1.0  # requests per second to one host, at most
+    fetch_user_agent: str = "newsevents/1.0 (news event pipeline; +https://github.com/newsevents/newsevents)"
+    fetch_linked_pages: bool = True  # a fetched feed item with only a summary: fetch the page it links to
+    allow_private_addresses: bool = False  # fetch from private, loopback and link-local addresses too
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Settings":
@@ -45,9 +56,17 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(f"NEWSEVENTS_{f.name.upper()}")
             if raw is not None:
-                convert = float if "float" in str(f.type) else int if "int" in str(f.type) else str
+                convert = _bool if "bool" in str(f.type) else float if "float" in str(f.type) else int if "int" in str(f.type) else str
                 try:
                     settings = replace(settings, **{f.name: convert(raw)})
                 except ValueError as exc:
                     raise ValueError(f"NEWSEVENTS_{f.name.upper()}={raw!r} is not a valid {f.type}: {exc}") from exc
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _bool(raw: str) -> bool:
+    """An environment variable's true/false value (1/0, true/false, yes/no, on/off)."""
+    value = raw.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+    return value in ("1", "true", "yes", "on")

@@ -33,7 +33,7 @@ class Contract:
 
 ARTICLES = Contract(
     name="articles",
-    version=1,
+    version=2,  # 2: encoding
     partition_by="reference_date",
     description="One row per ingested article version (a changed article adds a new version).",
     schema=pa.schema(
@@ -60,6 +60,7 @@ ARTICLES = Contract(
             pa.field("duplicate_of", pa.string()),
             pa.field("run_id", pa.string(), nullable=False),
             pa.field("ingested_at", TS, nullable=False),
+            pa.field("encoding", pa.string()),  # text encoding of the input (tasks/ingest/encodings.py); null: JSON Lines
         ]
     ),
 )

@@ -91,12 +91,12 @@ def normalise_records(
                 "standfirst": parsed.standfirst,
                 "publisher": parsed.publisher or (fields.get("source") if isinstance(fields.get("source"), str) else None),
                 "desk": parsed.desk,
-                "authors": parsed.authors,
+                "authors": parsed.authors or [a for a in fields.get("authors") or [] if isinstance(a, str)],
                 "published_at": published,
-                "updated_at": parsed.updated_at,
+                "updated_at": parsed.updated_at or parse_published(fields.get("updated")),
                 "timezone": parsed.timezone,
                 "reference_date": stamp.date() if stamp else None,
-                "language": language.detect(parsed.body),
+                "language": language.detect(parsed.body) or fields.get("language"),
                 "url": fields.get("url") if isinstance(fields.get("url"), str) else None,
                 "source": fields.get("source") if isinstance(fields.get("source"), str) else parsed.publisher,
                 "body": parsed.body,
@@ -104,6 +104,7 @@ def normalise_records(
                 "duplicate_of": duplicate_of,
                 "run_id": run_id,
                 "ingested_at": now,
+                "encoding": record.encoding,
             }
         )
         outcome = "duplicate" if duplicate_of else "article"
