@@ -1,9 +1,11 @@
-"""Maintenance flows: compact the lake's small files; rebuild the warehouse and events from the lake."""
+"""Maintenance flows: compact the lake's small files; rebuild the warehouse and events from the lake;
+both in turn, nightly."""
 from __future__ import annotations
 
 from prefect import flow, task
 from prefect.utilities.annotations import quote
 
+from flows.runners import with_retries
 from newsevents.config import Settings
 from tasks.cluster import recluster_task
 from warehouse.lake import Lake, write_lock
@@ -21,7 +23,7 @@ def rebuild(data_dir: str = "data") -> dict:
     with write_lock(lake):
         lake.recover()
         events = recluster_task(quote(lake), settings.event_gap_days)
-        path = warehouse_task(quote(lake))
+        path = with_retries(warehouse_task, settings)(quote(lake))
     return {"events": events, "warehouse": path}
 
 
@@ -32,6 +34,16 @@ def compact(data_dir: str = "data") -> dict:
     lake = Lake.from_settings(settings)
     with write_lock(lake):
         lake.recover()
-        counts = compact_task(quote(lake))
-        warehouse_task(quote(lake))
+        counts = with_retries(compact_task, settings)(quote(lake))
+        with_retries(warehouse_task, settings)(quote(lake))
     return counts
+
+
+@flow(name="newsevents-nightly")
+def nightly(data_dir: str = "data") -> dict:
+    """Compact the lake, then rebuild the events and the warehouse from it.
+
+    Args:
+        data_dir: the lake and warehouse location: a local folder or ``s3://bucket/prefix``.
+    """
+    return {"compact": compact(data_dir=data_dir), "rebuild": rebuild(data_dir=data_dir)}

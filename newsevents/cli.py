@@ -1,4 +1,4 @@
-"""The ``newsevents`` command: run the pipeline, query the warehouse."""
+"""The ``newsevents`` command: run the pipeline, query the warehouse, run the schedules and a local Prefect server."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import decimal
 import json
+import os
 import sys
 from typing import Any, Sequence
 
@@ -23,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     run.add_argument("--shard-max-bytes", type=int, default=None, help="input bytes per shard")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument("--workers", type=int, default=None, help="shards extracted at once, one process each (default: one per core)")
+    run.add_argument("--dask", metavar="ADDRESS", default=None, help="extract shards on the Dask cluster of this scheduler (tcp://host:8786)")
     for name, text in (("compact", "merge each partition's small files into one"), ("rebuild", "rebuild the warehouse and events from the lake")):
         job = sub.add_parser(name, help=text)
         job.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
@@ -30,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help="a SQL query, e.g. \"select * from visit_counts\"")
     sql.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     sql.add_argument("--format", choices=FORMATS, default="table", help="output format (json: one object per row)")
+    serve = sub.add_parser("serve", help="run the scheduled deployments of prefect.yaml from this process")
+    serve.add_argument("--file", default=None, help="deployments file (default: prefect.yaml of the checkout)")
+    server = sub.add_parser("server", help="a local Prefect server in the background, which run, compact and rebuild reuse")
+    server.add_argument("action", choices=("start", "stop", "status"))
     dash = sub.add_parser("dashboard", help="serve the dashboard of the warehouse on 127.0.0.1 (read-only)")
     dash.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     dash.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
@@ -58,20 +65,31 @@ def _unusable_data_dir(data_dir: str) -> bool:
     return False
 
 
-def run_command(args: argparse.Namespace) -> int:
+def _use_server() -> None:
+    """Point Prefect at a running server (or say it falls back to the embedded one) before importing it."""
+    from newsevents.server import choose_api
+
+    print(f"newsevents: {choose_api(Settings.from_env())}", file=sys.stderr)
     apply_prefect_defaults()
+
+
+def run_command(args: argparse.Namespace) -> int:
+    _use_server()
     from flows.pipeline import pipeline
+    from tasks.report import summary_text
     from warehouse.lake import LakeBusy
 
     if _unusable_data_dir(args.data_dir):
         return 2
     try:
-        summary = pipeline(paths=args.paths, data_dir=args.data_dir, shard_max_bytes=args.shard_max_bytes)
+        summary = pipeline(
+            paths=args.paths, data_dir=args.data_dir, shard_max_bytes=args.shard_max_bytes, workers=args.workers,
+            dask_address=args.dask,
+        )
     except LakeBusy as exc:
         print(f"newsevents: {exc}", file=sys.stderr)
         return 3
-    if args.json:
-        print(json.dumps(summary, default=_jsonable))
+    print(json.dumps(summary, default=_jsonable) if args.json else summary_text(summary))
     if summary["inputs"] == 0:
         print("newsevents: no input files found at the given paths (see the quarantine view)", file=sys.stderr)
         return 2
@@ -79,7 +97,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def maintenance_command(args: argparse.Namespace) -> int:
-    apply_prefect_defaults()
+    _use_server()
     from flows import maintenance
     from warehouse.lake import LakeBusy
 
@@ -92,6 +110,57 @@ def maintenance_command(args: argparse.Namespace) -> int:
         return 3
     print(json.dumps(result, default=_jsonable))
     return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Run the deployments' schedules here; they need a Prefect server, so start the local one if none is set."""
+    from newsevents import server
+
+    settings = Settings.from_env()
+    if not os.environ.get("PREFECT_API_URL"):
+        print("newsevents: starting the local Prefect server (schedules need one) ...", file=sys.stderr, flush=True)
+        try:
+            server.start(settings)
+        except RuntimeError as exc:
+            print(f"newsevents: {exc}", file=sys.stderr)
+            return 1
+    print(f"newsevents: {server.choose_api(settings)}", file=sys.stderr)
+    apply_prefect_defaults()
+    from flows.serve import serve_deployments
+
+    try:
+        serve_deployments(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"newsevents: cannot serve the deployments: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def server_command(args: argparse.Namespace) -> int:
+    """``newsevents server start|stop|status``; status exits 0 when the server is up, 1 otherwise."""
+    from newsevents import server
+
+    settings = Settings.from_env()
+    if args.action == "start":
+        print("newsevents: starting the Prefect server (first start creates its database: up to a minute) ...", file=sys.stderr, flush=True)
+        try:
+            state = server.start(settings)
+        except RuntimeError as exc:
+            print(f"newsevents: {exc}", file=sys.stderr)
+            return 1
+        print(f"Prefect server up at {state.url} (pid {state.pid}); home {state.home}")
+        print(f"runs of this machine use it; elsewhere: export PREFECT_API_URL={state.api_url}")
+        return 0
+    if args.action == "stop":
+        state = server.stop(settings)
+        print("no local Prefect server was running" if state is None else f"stopped the Prefect server at {state.url} (pid {state.pid})")
+        return 0
+    state = server.status(settings)
+    if state.healthy:
+        print(f"up at {state.url} (pid {state.pid}); home {state.home}; log {state.home / 'server.log'}")
+        return 0
+    print(f"not running (a process {state.pid} is there but its API does not answer)" if state.pid else "not running")
+    return 1
 
 
 def sql_command(args: argparse.Namespace) -> int:
@@ -151,7 +220,10 @@ def _print_table(columns: list[str], rows: list[tuple], out, max_width: int = 60
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": run_command, "sql": sql_command, "compact": maintenance_command, "rebuild": maintenance_command}
+    commands = {
+        "run": run_command, "sql": sql_command, "compact": maintenance_command, "rebuild": maintenance_command,
+        "serve": serve_command, "server": server_command,
+    }
     if args.command == "dashboard":
         from newsevents.dashboard import dashboard_command
 

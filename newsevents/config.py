@@ -37,6 +37,15 @@ class Settings:
     journal_grace_seconds: int = 900  # object-store lakes: interrupted shards younger than this are not undone yet
     min_confidence: float | None = None  # visits below this confidence are not kept; None: the model's own (cross-validated)
     visit_model: str | None = None  # path of a visit model file; None: the shipped tasks/extract/model/visits.json
+    workers: int = 0  # shards prepared at once, each in its own process; 0: one per core
+    dask_address: str | None = None  # a Dask scheduler (tcp://host:8786): shards run on that cluster instead
+    task_retries: int = 3  # retries of a task that touches the network or object storage
+    retry_delay_seconds: float = 2.0  # first retry delay; each next one doubles (exponential backoff)
+    task_timeout_seconds: float = 3600.0  # a task running longer than this fails (and is retried where retries apply)
+    server_port: int = 4200  # port of the local Prefect server (`newsevents server start`), on 127.0.0.1
+    server_home: str | None = None  # its Prefect home (database, log, pid file); None: ~/.cache/newsevents/prefect-server
+    near_duplicate_threshold: float = 0.8  # estimated Jaccard similarity of word 5-shingles from which an article is a near-duplicate
+    minhash_permutations: int = 128  # MinHash size; articles stored with another size are not compared
     max_input_bytes: int = 64 * 1024 * 1024  # a single-article file (text, HTML) or WARC record larger than this is quarantined
     max_decompressed_bytes: int = 512 * 1024 * 1024  # a compressed JSONL file is read up to this many decompressed bytes
     max_line_bytes: int = 8 * 1024 * 1024  # a longer JSONL line is quarantined without being held in memory

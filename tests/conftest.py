@@ -65,6 +65,29 @@ def prefect_api():
         server.stop()
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def local_server(tmp_path_factory):
+    """`prefect server start` on 127.0.0.1 (with its scheduler), run by `newsevents server start`
+    with a home and port of its own; for the tests of schedules, deployments and the server."""
+    from newsevents import server
+    from newsevents.config import Settings
+
+    settings = Settings(server_home=str(tmp_path_factory.mktemp("server-home")), server_port=free_port())
+    state = server.start(settings)
+    try:
+        yield {"settings": settings, "url": state.url, "api_url": state.api_url, "home": state.home}
+    finally:
+        server.stop(settings)
+
+
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory) -> dict:
     """One pipeline run over the fixtures plus bad inputs; returns its summary and data dir."""
