@@ -33,7 +33,7 @@ class Contract:
 
 ARTICLES = Contract(
     name="articles",
-    version=2,  # 2: encoding
+    version=3,  # 2: encoding; 3: minhash
     partition_by="reference_date",
     description="One row per ingested article version (a changed article adds a new version).",
     schema=pa.schema(
@@ -61,6 +61,7 @@ ARTICLES = Contract(
             pa.field("run_id", pa.string(), nullable=False),
             pa.field("ingested_at", TS, nullable=False),
             pa.field("encoding", pa.string()),  # text encoding of the input (tasks/ingest/encodings.py); null: JSON Lines
+            pa.field("minhash", pa.string()),  # near-duplicate fingerprint (tasks/normalise/near_duplicates.py)
         ]
     ),
 )

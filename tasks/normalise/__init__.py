@@ -1,8 +1,9 @@
 """Normalise raw records into articles: layout, metadata, typography, language, hashes.
 
 Each record ends as exactly one of: a new article version, a known duplicate (same text
-as an article already seen: kept as an article row with ``duplicate_of`` set, no events
-extracted), unchanged (already in the lake: skipped), or a quarantine row.
+as an article already seen, or nearly the same text: see :mod:`near_duplicates`; kept as
+an article row with ``duplicate_of`` set, no events extracted), unchanged (already in the
+lake: skipped), or a quarantine row.
 """
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from typing import Any
 
 from prefect import task
 
+from newsevents.config import Settings
+
 from tasks.ingest import RawRecord, Rejected, digest
 from warehouse.ledger import LedgerIndex
 from tasks.normalise import language, layouts
+from tasks.normalise.near_duplicates import NearDuplicateFinder
 
 
 
@@ -45,11 +49,14 @@ def article_identity(record: RawRecord) -> str:
 
 
 def normalise_records(
-    records: list[RawRecord], rejected: list[Rejected], ledger: LedgerIndex, run_id: str, now: dt.datetime
+    records: list[RawRecord], rejected: list[Rejected], ledger: LedgerIndex, run_id: str, now: dt.datetime,
+    near_duplicates: NearDuplicateFinder | None = None,
 ) -> NormalisedShard:
     """Turn a shard's raw records into article rows, quarantine rows and ledger rows.
 
     ``ledger`` is updated in place, so later shards of the same run see this one.
+    ``near_duplicates`` searches the lake too; without it, only this shard is searched
+    with the default settings.
     """
     out = NormalisedShard()
     for bad in rejected:
@@ -111,10 +118,28 @@ def normalise_records(
         row = _ledger_row(record.source_key, record.raw_hash, outcome, article_id, content_hash, run_id, now)
         out.ledger.append(row)
         ledger.add_rows([row])
+    _link_near_duplicates(out, ledger, near_duplicates)
     for bad in out.rejected:
         if bad.raw_hash:
             ledger.seen_inputs.add((bad.source, bad.raw_hash))
     return out
+
+
+def _link_near_duplicates(out: NormalisedShard, ledger: LedgerIndex, finder: NearDuplicateFinder | None) -> None:
+    """Mark the shard's near-duplicates (articles and ledger rows) as known duplicates."""
+    if finder is None:
+        settings = Settings.from_env()
+        finder = NearDuplicateFinder(settings.near_duplicate_threshold, settings.minhash_permutations)
+    linked = finder.link(out.articles)
+    if not linked:
+        return
+    rows = {(r["article_id"], r["content_hash"]): r for r in out.ledger if r["outcome"] == "article"}
+    for article in linked:
+        key = (article["article_id"], article["content_hash"])
+        if key in rows:
+            rows[key]["outcome"] = "duplicate"
+        if ledger.by_content.get(article["content_hash"]) == article["article_id"]:
+            ledger.by_content[article["content_hash"]] = article["duplicate_of"]
 
 
 def _ledger_row(source_key, raw_hash, outcome, article_id, content_hash, run_id, now) -> dict[str, Any]:

@@ -1,0 +1,187 @@
+"""Near-duplicates: the same story syndicated with small edits, found with MinHash and LSH.
+
+An article's fingerprint is the MinHash (datasketch, ``affine32`` scheme) of the word
+5-shingles of its normalised body (lower-cased runs of letters and digits). Work per
+article is bounded: only the first :data:`MAX_WORDS` words are shingled. Bodies shorter
+than :data:`MIN_WORDS` words get no fingerprint (only exact duplicates are found for them:
+a few shared words say too little).
+
+Two articles are near-duplicates when their estimated Jaccard similarity reaches the
+``near_duplicate_threshold`` setting. Candidates come from LSH bands: datasketch's
+:class:`~datasketch.MinHashLSH` over the run's latest articles (at most
+:data:`MAX_RECENT`, in memory: the shards before may still be on their way to the lake),
+and the same bands looked up in the ``minhash`` column of the articles the lake already
+holds (:func:`warehouse.signatures.lake_candidates`, streamed by DuckDB, so memory does
+not grow with the lake). A near-duplicate links to the first copy (``duplicate_of``): to
+the article it matched, or to the one that article is itself a copy of.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from warehouse.lake import Lake
+from warehouse.signatures import lake_candidates
+
+SHINGLE_WORDS = 5  # words per shingle
+MAX_WORDS = 2_000  # words of a body that are shingled (a long story has 1,500-3,000)
+MIN_WORDS = 25  # shorter bodies get no fingerprint
+MAX_RECENT = 50_000  # articles of this run indexed in memory (~2.5 KB each), besides the lake
+SCHEME = "affine32"
+SEED = 1
+_WORD = re.compile(r"\w+")
+_PRIME = np.uint64(0x100000001B3)  # FNV-64 prime: mixes word hashes into a shingle hash
+
+
+@cache
+def _permutations(num_perm: int) -> np.ndarray:
+    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def shingle_hashes(body: str) -> np.ndarray | None:
+    """32-bit hashes of the body's word 5-shingles, from its first MAX_WORDS words (None: too short).
+
+    Each word is hashed once (CRC-32, stable across processes), and a shingle's hash is
+    a polynomial of its words' hashes, folded to 32 bits.
+    """
+    words = _WORD.findall(body.lower())[:MAX_WORDS]
+    if len(words) < MIN_WORDS:
+        return None
+    h = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE_WORDS + 1
+    s = h[:n].copy()
+    for j in range(1, SHINGLE_WORDS):
+        s = s * _PRIME + h[j : j + n]  # wraps modulo 2**64
+    return ((s ^ (s >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def fingerprint(body: str, num_perm: int) -> MinHash | None:
+    """The body's MinHash, or None when it is too short to have one."""
+    hashes = shingle_hashes(body)
+    if hashes is None:
+        return None
+    m = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, permutations=_permutations(num_perm), hashfunc=_identity)
+    m.update_batch(hashes.tolist())
+    return m
+
+
+def encode(m: MinHash) -> str:
+    """A MinHash as the hex string stored in the ``minhash`` column (8 hex digits per value)."""
+    return m.hashvalues.astype(">u4").tobytes().hex()
+
+
+def decode(text: str) -> MinHash:
+    values = np.frombuffer(bytes.fromhex(text), dtype=">u4").astype(np.uint32)
+    return MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations(len(values)), hashfunc=_identity)
+
+
+def band_keys(hexed: str, bands: int, rows: int) -> list[tuple[int, str]]:
+    """The LSH band keys of an encoded MinHash: (band number, its slice of the hex string)."""
+    width = 8 * rows
+    return [(b, hexed[b * width : (b + 1) * width]) for b in range(bands)]
+
+
+@dataclass
+class NearDuplicateFinder:
+    """Finds near-duplicates of each shard's articles among themselves, among the articles
+    of the shards normalised before them (the last :data:`MAX_RECENT`, kept in memory: they
+    may still be on their way to the lake) and among the articles ``lake`` holds (None:
+    the lake is not searched)."""
+
+    threshold: float
+    num_perm: int = 128
+    lake: Lake | None = None
+    _params: tuple[int, int] = field(init=False)
+    _recent: MinHashLSH = field(init=False)
+    _seen: dict[int, tuple[str, str, MinHash]] = field(init=False, default_factory=dict)
+    _order: deque[int] = field(init=False, default_factory=deque)
+    _count: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"near_duplicate_threshold must lie in (0, 1], got {self.threshold}")
+        self._recent = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        self._params = (self._recent.b, self._recent.r)
+
+    def link(self, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Set ``minhash`` on each article and ``duplicate_of`` on its near-duplicates, in order.
+
+        An exact duplicate (``duplicate_of`` already set) keeps its link, re-pointed to the
+        first copy, and stores no fingerprint of its own (its original has the same one).
+        Returns the articles that became near-duplicates here.
+        """
+        bands, rows = self._params
+        prints: list[tuple[MinHash | None, str | None]] = []
+        for a in articles:
+            m = None if a["duplicate_of"] else fingerprint(a["body"], self.num_perm)
+            prints.append((m, encode(m) if m is not None else None))
+        stored = self._stored_matches([h for _, h in prints if h is not None], bands, rows)
+        root: dict[str, str] = {}  # article_id -> the first copy it stands for
+        linked = []
+        for a, (m, hexed) in zip(articles, prints):
+            a["minhash"] = hexed
+            if a["duplicate_of"]:
+                a["duplicate_of"] = root.get(a["duplicate_of"], a["duplicate_of"])
+                continue
+            if m is None:
+                continue
+            best: tuple[float, str] | None = None
+            for cand in stored.get(hexed, ()):
+                if cand["article_id"] != a["article_id"]:
+                    best = _better(best, m.jaccard(cand["minhash"]), cand["duplicate_of"] or cand["article_id"])
+            for key in self._recent.query(m):
+                other_id, first, other = self._seen[key]
+                if other_id != a["article_id"]:
+                    best = _better(best, m.jaccard(other), first)
+            if best is not None and best[0] >= self.threshold and best[1] != a["article_id"]:
+                a["duplicate_of"] = root[a["article_id"]] = best[1]
+                linked.append(a)
+            self._remember(a["article_id"], a["duplicate_of"] or a["article_id"], m)
+        return linked
+
+    def _remember(self, article_id: str, first: str, m: MinHash) -> None:
+        """Index an article for the shards that follow; forget the oldest beyond MAX_RECENT."""
+        key = self._count = self._count + 1
+        self._seen[key] = (article_id, first, m)
+        self._recent.insert(key, m)
+        self._order.append(key)
+        if len(self._order) > MAX_RECENT:
+            old = self._order.popleft()
+            self._recent.remove(old)
+            del self._seen[old]
+
+    def _stored_matches(self, hexes: list[str], bands: int, rows: int) -> dict[str, list[dict[str, Any]]]:
+        """For each encoded MinHash of the shard, the stored articles sharing one of its bands."""
+        if self.lake is None or not hexes:
+            return {}
+        wanted: dict[tuple[int, str], list[str]] = {}
+        for h in hexes:
+            for key in band_keys(h, bands, rows):
+                wanted.setdefault(key, []).append(h)
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in lake_candidates(self.lake, list(wanted), bands, rows, self.num_perm):
+            for h in wanted.get((row["band"], row["key"]), ()):
+                out.setdefault(h, {})[row["article_id"]] = {
+                    "article_id": row["article_id"],
+                    "duplicate_of": row["duplicate_of"],
+                    "minhash": decode(row["minhash"]),
+                }
+        return {h: list(found.values()) for h, found in out.items()}
+
+
+def _better(best: tuple[float, str] | None, score: float, first: str) -> tuple[float, str]:
+    """The higher similarity; on a tie, the smaller article id (a stable choice)."""
+    if best is None or score > best[0] or (score == best[0] and first < best[1]):
+        return score, first
+    return best

@@ -1,0 +1,61 @@
+"""Look MinHash band keys up among the articles the lake already holds.
+
+Each article row stores its MinHash in the ``minhash`` column (hex, 8 digits per value;
+see :mod:`tasks.normalise.near_duplicates`). A band key is a slice of that string, so
+DuckDB cuts the bands of every stored row and joins them with the shard's keys while
+streaming over the Parquet files: only the ``article_id, duplicate_of, minhash`` columns
+are read and only the matches are kept, so memory depends on the shard, not on the lake.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.build import create_views
+from warehouse.lake import Lake, fsspec_filesystem
+
+MAX_PER_KEY = 20  # stored articles returned per band key (the earliest ones): bounds a shard's matches
+MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this
+
+
+def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: int, num_perm: int) -> list[dict[str, Any]]:
+    """Stored articles whose MinHash (of ``num_perm`` values) shares a band with ``keys``.
+
+    Returns rows ``article_id, duplicate_of, minhash, band, key``; at most
+    :data:`MAX_PER_KEY` per key. Rows written before the column existed, or with another
+    number of permutations, are not compared.
+    """
+    if not keys or not lake.files("articles"):
+        return []
+    wanted = pa.table({"band": pa.array([k[0] for k in keys], pa.int64()), "key": pa.array([k[1] for k in keys], pa.string())})
+    width = 8 * rows
+    with duckdb.connect() as con:
+        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+        if not lake.is_local:
+            con.register_filesystem(fsspec_filesystem(lake.data_dir))
+        create_views(con, lake)
+        columns = {name for (name,) in con.execute("select column_name from (describe raw_articles)").fetchall()}
+        if "minhash" not in columns:
+            return []
+        con.register("wanted", wanted)
+        result = con.execute(
+            f"""
+            with stored as (
+                select distinct article_id, duplicate_of, minhash
+                from raw_articles
+                where minhash is not null and length(minhash) = {8 * num_perm}
+            ),
+            banded as (
+                select article_id, duplicate_of, minhash, unnest(range({bands})) as band from stored
+            ),
+            keyed as (
+                select *, substr(minhash, 1 + cast(band as integer) * {width}, {width}) as key from banded
+            )
+            select keyed.article_id, keyed.duplicate_of, keyed.minhash, keyed.band, keyed.key
+            from keyed semi join wanted on keyed.band = wanted.band and keyed.key = wanted.key
+            qualify row_number() over (partition by keyed.band, keyed.key order by keyed.article_id) <= {MAX_PER_KEY}
+            """
+        ).to_arrow_table()
+    return result.to_pylist()
