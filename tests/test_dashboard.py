@@ -188,3 +188,18 @@ def test_empty_range_and_quarantine_are_messages_not_tracebacks(dashboard, page)
     page.get_by_role("tab", name="Quarantine").click()
     expect(page.get_by_text("Inputs that could not become an article")).to_be_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_heatmap_cell_opens_its_visits(dashboard, page):
+    from playwright.sync_api import expect
+
+    url, data_dir = dashboard
+    (sentence,) = query(data_dir, "select evidence from visits where visitor_country = 'NOR' and host_country = 'JPN'")[0]
+    page.goto(f"{url}/?countries=NOR")  # one pair: the heatmap is a single cell
+    chart = page.locator('[data-testid="stVegaLiteChart"]').filter(visible=True).first
+    chart.wait_for(state="visible")
+    page.wait_for_timeout(500)
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7)  # below the axis at the top
+    expect(page.get_by_text("The 1 report(s) behind it")).to_be_visible()
+    expect(page.locator("blockquote").filter(visible=True)).to_have_text([sentence])

@@ -100,10 +100,8 @@ def sidebar_filters(data_dir: str, stamp: tuple[int, int]) -> Filters | None:
     confidence = side.slider("Minimum confidence", 0.0, 1.0, 0.0, 0.05, key="confidence", bind="query-params")
     measure = side.radio("Count", queries.MEASURES, captions=["one per visit", "one per report"], key="count",
                          bind="query-params", horizontal=True)
-    side.caption(
-        "Events: one visit reported by ten articles counts once. Mentions: each report counts. "
-        "The address of this page keeps the filters."
-    )
+    side.caption("A visit reported by ten articles is one event and ten mentions. "
+                 "The page's address keeps the filters: share it to share the view.")
     if not statuses:
         side.warning("Choose at least one status.")
         return None
@@ -146,10 +144,11 @@ def heatmap(data_dir: str, stamp: tuple[int, int], f: Filters) -> Cell | None:
     rects = base.mark_rect().encode(
         color=alt.Color("visits:Q", title=f.measure, scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="d")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
-        tooltip=["visitor_country", "host_country", "visits"],
+        tooltip=[alt.Tooltip("visitor_country", title="visitor"), alt.Tooltip("host_country", title="host"),
+                 alt.Tooltip("visits", title=f.measure)],
     ).add_params(pick)
     text = base.mark_text(fontSize=11).encode(text="visits:Q")
-    chart = (rects + text).properties(height=80 + 32 * len(visitors))
+    chart = (rects + text).properties(height=90 + 36 * len(visitors))  # the axis at the top takes ~50 px
     event = st.altair_chart(chart, on_select="rerun", key="heat", width="stretch")
     chosen = event.selection.get("cell") or []
     if chosen:
@@ -184,7 +183,7 @@ def over_time(data_dir: str, stamp: tuple[int, int], f: Filters, all_countries: 
         color=alt.Color("direction:N", title=f"{country}", scale=alt.Scale(domain=["out", "in"])),
         xOffset=alt.XOffset("direction:N", scale=alt.Scale(domain=["out", "in"])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
-        tooltip=["month", "direction", "visits"],
+        tooltip=["month", "direction", alt.Tooltip("visits", title=f.measure)],
     ).add_params(pick).properties(height=280)
     event = st.altair_chart(chart, on_select="rerun", key="months", width="stretch")
     chosen = event.selection.get("bar") or []
@@ -254,7 +253,7 @@ def world(data_dir: str, stamp: tuple[int, int], f: Filters) -> Cell | None:
     points = alt.Chart(dots).mark_circle(color="#2166ac").encode(
         longitude="longitude:Q", latitude="latitude:Q",
         size=alt.Size("hosted:Q", title="hosted", scale=alt.Scale(range=[20, 300]), legend=alt.Legend(format="d")),
-        tooltip=["country", "hosted"],
+        tooltip=["country", alt.Tooltip("hosted", title=f"{f.measure} hosted")],
     )
     names = alt.Chart(dots).mark_text(dy=-9, fontSize=10).encode(longitude="longitude:Q", latitude="latitude:Q",
                                                                  text="country")
