@@ -14,7 +14,7 @@ def streamlit_argv(data_dir: str, port: int) -> list[str]:
     if "://" not in data_dir:
         data_dir = os.path.abspath(data_dir)
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "newsevents.dashboard", "run", str(APP),  # streamlit run, modules imported first
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
