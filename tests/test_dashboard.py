@@ -8,10 +8,12 @@ SQL on the same warehouse, and the drill-down against the evidence sentences ext
 from __future__ import annotations
 
 import json
+import re
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -203,3 +205,36 @@ def test_heatmap_cell_opens_its_visits(dashboard, page):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7)  # below the axis at the top
     expect(page.get_by_text("The 1 report(s) behind it")).to_be_visible()
     expect(page.locator("blockquote").filter(visible=True)).to_have_text([sentence])
+
+
+def test_keeps_answering_while_a_run_writes_then_shows_the_new_warehouse(dashboard, page, tmp_path):
+    """Last in this file: it adds a visit to the shared lake."""
+    from playwright.sync_api import expect
+
+    from flows.pipeline import pipeline
+
+    url, data_dir = dashboard
+    before = query(data_dir, _visit_sql("and status = 'occurred'"))[0][0]
+    feed = tmp_path / "more.jsonl"
+    feed.write_text(json.dumps({
+        "id": "d-101", "title": "Mexican president in Ottawa", "published": "2023-04-12", "source": "Maple Courier",
+        "url": "https://news.example.test/d-101",
+        "text": "Mexican President Andres Manuel Lopez Obrador arrived in Ottawa on Monday for talks with "
+                "Canadian Prime Minister Justin Trudeau.\n\nThe leaders discussed trade and migration.",
+    }) + "\n", encoding="utf-8")
+    summaries = []
+    run = threading.Thread(target=lambda: summaries.append(pipeline(paths=[str(feed)], data_dir=str(data_dir))))
+    run.start()
+    headline = page.locator('[data-testid="stMetricValue"]').first
+    loads = 0
+    while run.is_alive() or loads == 0:
+        page.goto(url)
+        expect(headline).to_have_text(re.compile(rf"^({before}|{before + 1})$"))
+        assert page.locator('[data-testid="stException"]').count() == 0
+        loads += 1
+    run.join()
+    assert summaries and summaries[0]["articles"] == 1
+    after = query(data_dir, _visit_sql("and status = 'occurred'"))[0][0]
+    assert after == before + 1
+    page.goto(url)
+    expect(headline).to_have_text(str(after))
