@@ -57,14 +57,12 @@ def ask(name: str, data_dir: str, stamp: tuple[int, int], *args: Any) -> Any:
     """Run ``queries.<name>(con, *args)`` on a fresh read-only connection; cached per arguments and build."""
     del stamp  # part of the cache key only
     question: Callable = getattr(queries, name)
-    for attempt in (1, 2):
-        try:
-            with connect(data_dir) as con:
-                return question(con, *args)
-        except duckdb.IOException:
-            if attempt == 2:  # a file vanished under the query twice (compaction): give up with a message
-                raise
-    raise AssertionError("unreachable")
+    try:
+        with connect(data_dir) as con:
+            return question(con, *args)
+    except duckdb.IOException:  # a file vanished under the query (`newsevents compact`): once more
+        with connect(data_dir) as con:
+            return question(con, *args)
 
 
 def label(code: str | None) -> str:
