@@ -83,7 +83,8 @@ def _regular_file(path: str) -> tuple[InputFile | None, Rejected | None]:
 def _unreadable(path: str | None, exc: OSError) -> Rejected:
     shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return Rejected(shown, "discover", "unreadable", f"{type(exc).__name__}: {exc.strerror or exc} "
-                    "(a symbolic-link loop, a broken link or no permission); fix the path and run again", None)
+                    "(a symbolic-link loop, a broken link or no permission); fix the path and run again",
+                    digest(f"unreadable:{shown}:{exc.errno}"))
 
 
 def _hidden(relpath: str) -> bool:

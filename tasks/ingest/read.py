@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from typing import Any
 
 from newsevents.config import Settings
@@ -52,9 +53,9 @@ class Reader:
             else:
                 self.read_document(f.path)
         except InputError as exc:
-            self.rejected.append(exc.rejected(f.path))
+            self.rejected.append(_with_hash(exc.rejected(f.path), f.path))
         except OSError as exc:
-            self.rejected.append(Rejected(f.path, "ingest", "unreadable", f"{type(exc).__name__}: {exc}; fix the file and run again"))
+            self.rejected.append(_with_hash(Rejected(f.path, "ingest", "unreadable", f"{type(exc).__name__}: {exc}; fix the file and run again"), f.path))
 
     def close(self) -> None:
         if self.fetcher is not None:
@@ -122,13 +123,13 @@ class Reader:
                 for page in iter_pages(stream, self.settings.max_input_bytes, None if f.whole else f.start + f.size):
                     key = page_key(f.path, page)
                     if page.payload is None:
-                        self.rejected.append(Rejected(key, "ingest", "too_large", f"WARC record at byte {page.offset}: payload over "
-                                                      f"max_input_bytes={self.settings.max_input_bytes}; raise NEWSEVENTS_MAX_INPUT_BYTES and run again"))
+                        self.rejected.append(_with_hash(Rejected(key, "ingest", "too_large", f"WARC record at byte {page.offset}: payload over "
+                                                      f"max_input_bytes={self.settings.max_input_bytes}; raise NEWSEVENTS_MAX_INPUT_BYTES and run again"), f.path))
                         continue
                     fallback = {"url": page.uri, "published": page.date}
                     self._guard(key, lambda: self.read_page(key, page.payload, page.charset, page.uri or None, fallback))
         except InputError as exc:
-            self.rejected.append(exc.rejected(f.path if f.whole else f"{f.path}@{f.start}"))
+            self.rejected.append(_with_hash(exc.rejected(f.path if f.whole else f"{f.path}@{f.start}"), f.path))
 
     def read_jsonl(self, f: InputFile) -> None:
         """One record per line; a line that is not UTF-8, not JSON, not an object or has no text is rejected alone."""
@@ -149,7 +150,8 @@ class Reader:
         try:
             with open_stream(path) as stream:
                 stream.seek(f.start)
-                lines = iter_lines(stream, self.settings.max_line_bytes, self.settings.max_decompressed_bytes, None if f.whole else f.size)
+                total = self.settings.max_decompressed_bytes if compression(path) else f.size + 1  # (plain: its size bounds it)
+                lines = iter_lines(stream, self.settings.max_line_bytes, total, None if f.whole else f.size)
                 for number, raw in enumerate(lines, start=f.first_line):
                     if number == 1 and raw:
                         raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -219,7 +221,24 @@ class Reader:
         try:
             read()
         except InputError as exc:
-            self.rejected.append(exc.rejected(source))
+            self.rejected.append(_with_hash(exc.rejected(source), source))
+
+
+def _with_hash(rejected: Rejected, path: str) -> Rejected:
+    """A rejection always has a hash, so that it is published and can be found. A file's rests on
+    its name, size and time (a changed file is read again); a failed fetch's on the time of the
+    attempt (the next run fetches again)."""
+    if rejected.raw_hash is None:
+        if is_url(path):
+            stamp = repr(time.time())
+        else:
+            try:
+                info = os.stat(path)
+                stamp = f"{info.st_size}:{info.st_mtime_ns}"
+            except OSError:
+                stamp = repr(time.time())
+        rejected.raw_hash = digest(f"{rejected.stage}:{rejected.reason}:{rejected.source}:{stamp}")
+    return rejected
 
 
 def _item_record(key: str, item: FeedItem, source: str) -> RawRecord:
