@@ -145,3 +145,15 @@ def test_short_bodies_have_no_fingerprint():
 
     assert fingerprint(" ".join(["word"] * (MIN_WORDS - 1)), 128) is None
     assert fingerprint(" ".join(f"w{i}" for i in range(MIN_WORDS)), 128) is not None
+
+
+def test_fingerprints_equal_what_datasketch_computes():
+    from datasketch import MinHash
+
+    from tasks.normalise import near_duplicates as nd
+
+    hashes = nd.shingle_hashes(WIRE)
+    reference = MinHash(num_perm=128, seed=nd.SEED, scheme=nd.SCHEME, hashfunc=lambda h: h)
+    reference.update_batch(hashes.tolist())
+    assert (nd.fingerprint(WIRE, 128).hashvalues == reference.hashvalues).all()
+    assert nd.decode(nd.encode(reference)).jaccard(reference) == 1.0
