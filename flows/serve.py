@@ -23,13 +23,20 @@ DEFAULT_FILE = REPO / "prefect.yaml"
 
 
 def schedule_of(spec: dict[str, Any]) -> Schedule:
-    """A ``schedules:`` entry of prefect.yaml (``cron`` + ``timezone``, or ``interval`` in seconds)."""
+    """A ``schedules:`` entry of prefect.yaml (``cron`` + ``timezone``, or ``interval`` in seconds
+    from an optional ``anchor_date``)."""
     active = spec.get("active", True)
     if "cron" in spec:
         return Cron(spec["cron"], timezone=spec.get("timezone", "UTC"), active=active)
     if "interval" in spec:
-        return Interval(dt.timedelta(seconds=float(spec["interval"])), timezone=spec.get("timezone", "UTC"), active=active)
-    raise ValueError(f"schedule {spec!r}: give cron (with timezone) or interval (seconds)")
+        anchor = spec.get("anchor_date")
+        return Interval(
+            dt.timedelta(seconds=float(spec["interval"])),
+            anchor_date=dt.datetime.fromisoformat(str(anchor)) if anchor else None,
+            timezone=spec.get("timezone", "UTC"),
+            active=active,
+        )
+    raise ValueError(f"schedule {spec!r}: give cron (with timezone) or interval (seconds, optional anchor_date)")
 
 
 def deployments(path: str | os.PathLike | None = None) -> list[RunnerDeployment]:
