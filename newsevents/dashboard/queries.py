@@ -4,8 +4,8 @@ Every function takes an open (read-only) connection and a :class:`Filters`, bind
 value as a parameter (no value is ever formatted into SQL text) and returns a pandas
 DataFrame. Counts come from ``events`` (one row per real-world visit, so a visit reported
 by ten articles counts once); "mentions" sums the reports behind those events instead.
-Queries on the mention rows (``visits``) filter on the ``year``/``month`` partition
-columns, so DuckDB reads only the months asked for.
+The drill-down's mention rows are read with a filter on the ``year`` partition column, so
+DuckDB opens only the partitions of the years asked for.
 """
 from __future__ import annotations
 
@@ -219,13 +219,39 @@ def _months(start: dt.date, end: dt.date) -> list[int]:
     return out
 
 
+# The visit mentions asked for, as the `visits` view names them, read straight from the lake's
+# mention files (`raw_event_mentions`) so that the partition filter applies.
+_MENTIONS = """
+select distinct on (mention_id)
+    mention_id, article_id, content_hash,
+    actor_country as visitor_country, recipient_country as host_country,
+    event_date, date_precision, status, actor_name as visitor_name, sentence as evidence,
+    confidence, date_expression
+from raw_event_mentions
+where list_contains($ids, mention_id)
+  -- a plain range on `year` is what DuckDB prunes partitions by; the month list then narrows it
+  and ($all_months or ((year between $first_year and $last_year or year = 0)
+                       and list_contains($months, year * 100 + month)))
+"""
+
+_ARTICLES = """
+select article_id, content_hash, title, publisher, source, url, reference_date as reported_on
+from articles
+where list_contains($article_ids, article_id)
+"""
+
+
 def drill_mentions(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> pd.DataFrame:
     """The reports behind ``events`` (rows of :func:`drill_events`): one row per mention, with its article.
 
-    A mention lies in its event's month or a month next to it (mentions of one event are at
-    most a few days apart), or in the year's January (dated only to a year), or is undated:
-    only the partitions of those years are read. Should a long chain of mentions reach further, the
-    lookup is repeated over every partition.
+    The same rows as the ``visits`` view gives for these mentions (those of each article's
+    current version), found without the view's pass over every article: the mention files
+    are read with a partition filter, then the ``articles`` view for just their articles
+    (DuckDB pushes that filter below the latest-version step; 0.2 s instead of 1-2 s at 1M
+    articles). A mention lies in its event's month or a month next to it (mentions of one
+    event are at most a few days apart), in the year's January (dated only to a year), or
+    is undated: only the partitions of those years are read. Should a long chain of
+    mentions reach further, the lookup is repeated over every partition.
     """
     if events.empty:
         return pd.DataFrame()
@@ -238,26 +264,15 @@ def drill_mentions(con: duckdb.DuckDBPyConnection, events: pd.DataFrame) -> pd.D
         months.update(_months(first, last))
         months.add(d.year * 100 + 1)
     years = [m // 100 for m in months if m]
-    sql = """
-    with wanted as (
-        select v.mention_id, v.article_id, v.visitor_country, v.host_country, v.event_date, v.date_precision,
-               v.status, v.visitor_name, v.evidence, v.confidence, v.date_expression
-        from visits v
-        where list_contains($ids, v.mention_id)
-          -- a plain range on `year` is what DuckDB prunes partitions by; the month list then narrows it
-          and ($all_months or ((v.year between $first_year and $last_year or v.year = 0)
-                               and list_contains($months, v.year * 100 + v.month)))
-    )
-    select w.*, a.title, a.publisher, a.source, a.url, a.reference_date as reported_on
-    from wanted w left join articles a using (article_id)
-    order by w.event_date, a.reference_date, w.mention_id
-    """
     params = {"ids": ids, "months": sorted(months), "all_months": False,
               "first_year": min(years, default=0), "last_year": max(years, default=0)}
-    rows = _df(con, sql, params)
-    if len(rows) < len(ids):
-        rows = _df(con, sql, {**params, "all_months": True})
-    return rows
+    mentions = _df(con, _MENTIONS, params)
+    if len(mentions) < len(ids):
+        mentions = _df(con, _MENTIONS, {**params, "all_months": True})
+    articles = _df(con, _ARTICLES, {"article_ids": sorted(set(mentions["article_id"]))})
+    rows = mentions.merge(articles, on=["article_id", "content_hash"])  # current versions only
+    return rows.drop(columns="content_hash").sort_values(["event_date", "reported_on", "mention_id"],
+                                                          ignore_index=True)
 
 
 def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
