@@ -2,13 +2,17 @@
 imported first, so that the first page after the server starts does not wait for them (~2-4 s)."""
 from __future__ import annotations
 
-import altair  # noqa: F401
-import duckdb  # noqa: F401
-import pandas  # noqa: F401
-from streamlit.web.cli import main
+from newsevents.config import apply_prefect_defaults
 
-from newsevents.dashboard import places, queries  # noqa: F401
-from warehouse import build  # noqa: F401
+apply_prefect_defaults()  # warehouse.build imports prefect: no analytics, quiet logs
+
+import altair  # noqa: E402, F401
+import duckdb  # noqa: E402, F401
+import pandas  # noqa: E402, F401
+from streamlit.web.cli import main  # noqa: E402
+
+from newsevents.dashboard import places, queries  # noqa: E402, F401
+from warehouse import build  # noqa: E402, F401
 
 places.capitals()
 places.country_names()
