@@ -207,6 +207,21 @@ def test_heatmap_cell_opens_its_visits(dashboard, page):
     expect(page.locator("blockquote").filter(visible=True)).to_have_text([sentence])
 
 
+def test_map_draws_without_the_network(dashboard, page):
+    from playwright.sync_api import expect
+
+    url, _ = dashboard
+    elsewhere = []
+    page.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:")) else elsewhere.append(r.url))
+    page.goto(f"{url}/?view=Map")
+    expect(page.get_by_text("Arcs run from the visitor's capital")).to_be_visible()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').filter(visible=True).first
+    expect(chart.locator("canvas, svg").first).to_be_visible()
+    page.wait_for_timeout(1000)
+    assert elsewhere == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_keeps_answering_while_a_run_writes_then_shows_the_new_warehouse(dashboard, page, tmp_path):
     """Last in this file: it adds a visit to the shared lake."""
     from playwright.sync_api import expect
