@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import tempfile
+
 import duckdb
 import pyarrow as pa
 
-from warehouse.build import create_views
+from warehouse.build import _sql_literal, create_views
 from warehouse.lake import Lake, fsspec_filesystem
 
 MAX_PER_KEY = 20  # stored articles returned per band key (the earliest ones): bounds a shard's matches
@@ -23,8 +25,8 @@ MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this
 def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: int, num_perm: int) -> list[dict[str, Any]]:
     """Stored articles whose MinHash (of ``num_perm`` values) shares a band with ``keys``.
 
-    Returns rows ``article_id, duplicate_of, minhash, band, key``; at most
-    :data:`MAX_PER_KEY` per key. Rows written before the column existed, or with another
+    Returns rows ``article_id, duplicate_of, minhash, band, key`` (an article stored in
+    several versions may come once per version); at most :data:`MAX_PER_KEY` per key. Rows written before the column existed, or with another
     number of permutations, are not compared.
     """
     if not keys or not lake.files("articles"):
@@ -33,6 +35,9 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
     width = 8 * rows
     with duckdb.connect() as con:
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("set preserve_insertion_order = false")
+        con.execute("set threads = 1")  # one stream over the files: two need more than MEMORY_LIMIT on 1 KB strings
+        con.execute(f"set temp_directory = {_sql_literal(tempfile.gettempdir())}")
         if not lake.is_local:
             con.register_filesystem(fsspec_filesystem(lake.data_dir))
         create_views(con, lake)
@@ -43,7 +48,7 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
         result = con.execute(
             f"""
             with stored as (
-                select distinct article_id, duplicate_of, minhash
+                select article_id, duplicate_of, minhash
                 from raw_articles
                 where minhash is not null and length(minhash) = {8 * num_perm}
             ),
