@@ -1,8 +1,8 @@
 """The newsevents dashboard (a Streamlit script): who visits whom, read from the warehouse.
 
-Started by ``newsevents dashboard --data-dir DIR``, which runs
-``streamlit run app.py -- --data-dir DIR``. Every filter is bound to the page's URL, so a
-view can be shared by its address. Each query opens the warehouse file read-only and is
+Started by ``newsevents dashboard --data-dir DIR``, which runs Streamlit on this script
+(``streamlit run app.py -- --data-dir DIR``, through ``python -m newsevents.dashboard``).
+Every filter is bound to the page's URL, so a view can be shared by its address. Each query opens the warehouse file read-only and is
 cached per filter and per warehouse build: while a pipeline run writes, the page keeps
 showing the last complete warehouse (it is replaced by an atomic rename at the end of a run).
 """
