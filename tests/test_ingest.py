@@ -1,8 +1,10 @@
-"""Discovery and reading, without Prefect: folders, globs, shards, JSONL lines, gzip."""
+"""Discovery and reading, without Prefect: folders, globs, shards, JSONL lines, gzip, settings."""
 from __future__ import annotations
 
 import gzip
 import json
+
+import pytest
 
 from tasks.ingest import InputFile, discover, plan_shards, read_inputs
 
@@ -62,3 +64,25 @@ def test_a_line_that_is_not_utf8_is_rejected_alone(tmp_path):
     records, rejected = read_inputs([InputFile(str(path), path.stat().st_size)])
     assert [r.doc_id for r in records] == ["1", "3"]
     assert [(r.reason, r.source.split("#")[1]) for r in rejected] == [("invalid_utf8", "L2")]
+
+
+def test_ranges_are_cut_at_line_breaks_even_after_a_line_longer_than_a_range(tmp_path):
+    path = tmp_path / "long.jsonl"
+    lines = [json.dumps({"id": "a", "text": "x" * 5000}), json.dumps({"id": "b", "text": "y"}), json.dumps({"id": "c", "text": "z" * 3000})]
+    path.write_text("\n".join(lines) + "\n")
+    files, _ = discover([str(path)])
+    shards = plan_shards(files, 1000, min_range_bytes=1000)
+    assert [(f.start, f.first_line) for s in shards for f in s] == [(0, 1), (len(lines[0]) + 1, 2)]
+    assert [r.doc_id for s in shards for r in read_inputs(s)[0]] == ["a", "b", "c"]
+
+
+def test_true_and_false_settings_from_the_environment(monkeypatch):
+    from newsevents.config import Settings
+
+    monkeypatch.setenv("NEWSEVENTS_FETCH_LINKED_PAGES", "no")
+    monkeypatch.setenv("NEWSEVENTS_ALLOW_PRIVATE_ADDRESSES", "1")
+    settings = Settings.from_env()
+    assert (settings.fetch_linked_pages, settings.allow_private_addresses) == (False, True)
+    monkeypatch.setenv("NEWSEVENTS_ALLOW_PRIVATE_ADDRESSES", "maybe")
+    with pytest.raises(ValueError, match="NEWSEVENTS_ALLOW_PRIVATE_ADDRESSES='maybe' is not a valid bool"):
+        Settings.from_env()

@@ -56,6 +56,8 @@ class Reader:
             self.rejected.append(_with_hash(exc.rejected(f.path), f.path))
         except OSError as exc:
             self.rejected.append(_with_hash(Rejected(f.path, "ingest", "unreadable", f"{type(exc).__name__}: {exc}; fix the file and run again"), f.path))
+        except Exception as exc:  # a library failing on one input must not stop the run
+            self.rejected.append(_with_hash(_unexpected(f.path, exc), f.path))
 
     def close(self) -> None:
         if self.fetcher is not None:
@@ -222,6 +224,13 @@ class Reader:
             read()
         except InputError as exc:
             self.rejected.append(_with_hash(exc.rejected(source), source))
+        except Exception as exc:  # a library failing on one part must not stop the rest
+            self.rejected.append(_with_hash(_unexpected(source, exc), source))
+
+
+def _unexpected(source: str, exc: Exception) -> Rejected:
+    return Rejected(source, "ingest", "reader_failed", f"{type(exc).__name__}: {str(exc)[:300]} while reading it; "
+                    "the input is kept here: run again after an upgrade, or convert it to another format")
 
 
 def _with_hash(rejected: Rejected, path: str) -> Rejected:
