@@ -82,6 +82,8 @@ class Extraction:
         self.runner = runner
         self.run_id = run_id
         self.task = timed(extract_task, settings)
+        if settings.dask_address:  # Dask runs tasks in worker threads, where a timeout cannot interrupt them
+            self.task = self.task.with_options(timeout_seconds=None)
         self.window = worker_count(settings) + 1
         self.pending: deque[tuple[NormalisedShard, PrefectFuture | list[dict[str, Any]] | None]] = deque()
 
@@ -92,7 +94,10 @@ class Extraction:
         elif self.runner is None:
             self.pending.append((shard, self.task(quote(shard.articles), self.run_id)))
         else:
-            self.pending.append((shard, self.runner.submit(self.task, {"articles": quote(shard.articles), "run_id": self.run_id})))
+            # quote: the process pool need not walk every article looking for futures; Dask
+            # would take the quote (a tuple) for a task spec of its own, so it gets the list
+            articles = quote(shard.articles) if isinstance(self.runner, ProcessPoolTaskRunner) else shard.articles
+            self.pending.append((shard, self.runner.submit(self.task, {"articles": articles, "run_id": self.run_id})))
         while self.pending and (len(self.pending) > self.window or _done(self.pending[0][1])):
             yield self._next()
 
