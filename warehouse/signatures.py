@@ -18,7 +18,7 @@ import pyarrow as pa
 from warehouse.build import _sql_literal, create_views
 from warehouse.lake import Lake, fsspec_filesystem
 
-MAX_PER_KEY = 20  # stored articles returned per band key (the earliest ones): bounds a shard's matches
+MAX_PER_KEY = 20  # stored articles returned per band key (the first by article id): bounds a shard's matches
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this
 
 
@@ -26,8 +26,9 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
     """Stored articles whose MinHash (of ``num_perm`` values) shares a band with ``keys``.
 
     Returns rows ``article_id, duplicate_of, minhash, band, key`` (an article stored in
-    several versions may come once per version); at most :data:`MAX_PER_KEY` per key. Rows written before the column existed, or with another
-    number of permutations, are not compared.
+    several versions may come once per version); at most :data:`MAX_PER_KEY` per key.
+    Rows written before the column existed, or with another number of permutations, are
+    not compared.
     """
     if not keys or not lake.files("articles"):
         return []
@@ -45,7 +46,7 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
         if "minhash" not in columns:
             return []
         con.register("wanted", wanted)
-        result = con.execute(
+        result = con.sql(
             f"""
             with stored as (
                 select article_id, duplicate_of, minhash
