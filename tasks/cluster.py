@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import task
 
-from schemas import EVENTS, to_table
+from schemas import ARTICLES, EVENT_MENTIONS, EVENTS, to_table
 from tasks.ingest import digest
 from warehouse.build import group_mentions, lake_views, mention_census, mention_changes
 from warehouse.lake import Lake
@@ -33,6 +36,7 @@ PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "article": 3, "year": 4}
 ARTICLE_WINDOW_DAYS = 7
 BUCKETS = 64  # event groups are hashed into this many files; changing it needs `newsevents rebuild`
 BATCH_MENTIONS = 50_000  # mentions re-clustered per query: bounds the memory of a large run
+STATE = "_state.json"  # lake/events/_state.json: what the events reflect
 GROUP_COLUMNS = ("event_type", "event_mode", "actor_country", "recipient_country", "status_class")
 
 
@@ -180,9 +184,9 @@ def _bucket_path(lake: Lake, bucket: int) -> str:
     return lake.path(EVENTS.name, f"bucket={bucket:02d}", "events.parquet")
 
 
-def _read_bucket(lake: Lake, bucket: int) -> pa.Table | None:
+def _read_bucket(lake: Lake, bucket: int, columns: list[str] | None = None) -> pa.Table | None:
     path = _bucket_path(lake, bucket)
-    return lake.read_files([path]) if lake.exists(path) else None
+    return lake.read_files([path], columns) if lake.exists(path) else None
 
 
 def _seeds(changes: pa.Table) -> dict[tuple, tuple[set[int], int]]:
@@ -199,25 +203,42 @@ def _seeds(changes: pa.Table) -> dict[tuple, tuple[set[int], int]]:
 @dataclass
 class _BucketPlan:
     bucket: int
-    kept: pa.Table | None  # the events that stay as they are
+    keep: pa.Array | None  # which of the bucket's events stay as they are (None: no file yet, or all go)
     units: dict[tuple, set[int]]  # group -> years to re-cluster
     mentions: int  # how many mentions that is, about
 
 
+_PLAN_COLUMNS = ["event_type", "event_mode", "actor_country", "recipient_country", "status", "event_date",
+                 "period_start", "period_end", "mentions"]
+
+
+def _group_keys(table: pa.Table) -> pa.Array:
+    """Each event row's group as one string (as :func:`_key_text` spells a group)."""
+    columns = [pc.fill_null(table[c], "\0") for c in GROUP_COLUMNS[:-1]]
+    classes = pc.if_else(pc.equal(table["status"], "occurred"), "occurred", "planned")
+    return pc.binary_join_element_wise(*columns, classes, "|")
+
+
+def _key_text(key: tuple) -> str:
+    return "|".join("\0" if k is None else k for k in key)
+
+
 def _plan_bucket(lake: Lake, bucket: int, seeds: dict[tuple, tuple[set[int], int]], gap_days: int, full: bool) -> _BucketPlan:
     """Which units of a bucket to re-cluster, and which of its events stay."""
-    old = None if full else _read_bucket(lake, bucket)
-    rows = old.select(["event_type", "event_mode", "actor_country", "recipient_country", "status", "event_date",
-                       "period_start", "period_end", "mentions"]).to_pylist() if old is not None else []
+    old = None if full else _read_bucket(lake, bucket, _PLAN_COLUMNS)
+    if old is None:
+        return _BucketPlan(bucket, None, {key: years for key, (years, _) in seeds.items()}, sum(n for _, n in seeds.values()))
+    touched = pc.is_in(_group_keys(old), value_set=pa.array([_key_text(k) for k in seeds], pa.string())).combine_chunks()
+    rows = old.filter(touched).to_pylist()  # the events of the groups with changes: only these go through Python
     spans: dict[tuple, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for r in rows:
         if r["period_start"] is not None:
             spans[group_key(r)].append((r["period_start"], r["period_end"]))
     units = {key: affected_years(years, spans[key], gap_days) for key, (years, _) in seeds.items()}
-    drop = [group_key(r) in units and event_year(r) in units[group_key(r)] for r in rows]
+    drop = [event_year(r) in units[group_key(r)] for r in rows]
     mentions = sum(count for _, count in seeds.values()) + sum(r["mentions"] for r, d in zip(rows, drop) if d)
-    kept = old.filter(pa.array([not d for d in drop], pa.bool_())) if old is not None else None
-    return _BucketPlan(bucket, kept, units, mentions)
+    keep = pc.replace_with_mask(pc.invert(touched), touched, pa.array([not d for d in drop], pa.bool_()))
+    return _BucketPlan(bucket, keep, units, mentions)
 
 
 def _units_table(plans: list[_BucketPlan]) -> pa.Table:
@@ -227,18 +248,50 @@ def _units_table(plans: list[_BucketPlan]) -> pa.Table:
 
 
 def _write_buckets(lake: Lake, con, plans: list[_BucketPlan], gap_days: int) -> None:
-    """Re-cluster the units of ``plans`` and replace their bucket files (each atomically)."""
+    """Re-cluster the units of ``plans`` and replace their bucket files, one at a time, each atomically."""
     by_bucket: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for event in cluster_mentions(group_mentions(con, _units_table(plans)), gap_days):
+    units = _units_table(plans)
+    for event in cluster_mentions(group_mentions(con, units) if units.num_rows else [], gap_days):
         by_bucket[bucket_of(group_key(event))].append(event)
     for plan in plans:
-        new = to_table(EVENTS, by_bucket[plan.bucket])
-        table = pa.concat_tables([plan.kept.select(new.schema.names).cast(new.schema), new]) if plan.kept is not None else new
+        table = to_table(EVENTS, by_bucket.pop(plan.bucket, []))
+        if plan.keep is not None:
+            kept = _read_bucket(lake, plan.bucket).filter(plan.keep)
+            table = pa.concat_tables([kept.select(table.schema.names).cast(table.schema), table])
         path = _bucket_path(lake, plan.bucket)
         if table.num_rows:
-            lake.write_parquet(path, table.sort_by("event_id").replace_schema_metadata(new.schema.metadata))
+            lake.write_parquet(path, table.sort_by("event_id").replace_schema_metadata(EVENTS.with_metadata().metadata))
         else:
             lake.delete(path)
+
+
+def _inputs(lake: Lake, gap_days: int) -> str:
+    """A digest of what the events are computed from: the settings, and the names of the
+    article and mention files (names derive from content; compaction renames them)."""
+    skip = len(lake.root) + 1
+    names = [f[skip:] for f in (*lake.files(ARTICLES.name), *lake.files(EVENT_MENTIONS.name))]
+    return digest("\n".join([f"event_gap_days={gap_days}", f"buckets={BUCKETS}", *names]))
+
+
+def _read_state(lake: Lake) -> dict[str, Any] | None:
+    path = lake.path(EVENTS.name, STATE)
+    if not lake.exists(path):
+        return None
+    with lake.fs.open_input_stream(path) as f:
+        try:
+            return json.loads(f.read())
+        except json.JSONDecodeError:
+            return None
+
+
+def _write_state(lake: Lake, state: dict[str, Any]) -> None:
+    """Record what the events now reflect (written last: a run killed before leaves none)."""
+    path = lake.path(EVENTS.name, STATE)
+    target = lake.path("_staging", f"{uuid.uuid4().hex}.tmp") if lake.is_local else path  # an object-store PUT is atomic
+    with lake.fs.open_output_stream(target) as out:
+        out.write(json.dumps(state).encode())
+    if target != path:
+        lake.fs.move(target, path)
 
 
 def update_events(lake: Lake, gap_days: int, full: bool = False) -> int:
@@ -249,10 +302,16 @@ def update_events(lake: Lake, gap_days: int, full: bool = False) -> int:
     mentions can reach (:func:`affected_years`); only their bucket files are rewritten.
     The changes are found by comparing mentions and events, so a run killed midway (each
     bucket file is replaced atomically and holds whole groups) is finished by the next.
-    ``full`` re-clusters every mention, as after a change of ``gap_days`` or ``BUCKETS``.
+    ``lake/events/_state.json``, written last, says which article and mention files the
+    events reflect: when they are still the same, there is nothing to do. ``full``
+    re-clusters every mention; so does a change of ``gap_days`` or ``BUCKETS``.
     """
     legacy = lake.path(EVENTS.name, "events.parquet")  # the one-file layout of schema version 1
-    full = full or lake.exists(legacy)
+    inputs, state = _inputs(lake, gap_days), _read_state(lake)
+    settings_changed = state is not None and (state["event_gap_days"], state["buckets"]) != (gap_days, BUCKETS)
+    full = full or settings_changed or lake.exists(legacy)
+    if state is not None and state["inputs"] == inputs and not full:
+        return state["events"]
     with lake_views(lake) as con:
         seeds = _seeds(mention_census(con) if full else mention_changes(con))
         by_bucket: dict[int, dict[tuple, tuple[set[int], int]]] = defaultdict(dict)
@@ -268,8 +327,13 @@ def update_events(lake: Lake, gap_days: int, full: bool = False) -> int:
                 batch = []
         if batch:
             _write_buckets(lake, con, batch, gap_days)
-    lake.delete(legacy)
-    return sum(pq.read_metadata(f, filesystem=lake.fs).num_rows for f in lake.files(EVENTS.name))
+    if full:  # files of buckets that no longer exist (another BUCKETS) or of the one-file layout
+        for path in lake.files(EVENTS.name):
+            if path.rsplit("/", 2)[-2] not in {f"bucket={b:02d}" for b in range(BUCKETS)}:
+                lake.delete(path)
+    events = sum(pq.read_metadata(f, filesystem=lake.fs).num_rows for f in lake.files(EVENTS.name))
+    _write_state(lake, {"inputs": inputs, "event_gap_days": gap_days, "buckets": BUCKETS, "events": events})
+    return events
 
 
 def rebuild_events(lake: Lake, gap_days: int) -> int:

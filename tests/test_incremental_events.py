@@ -12,6 +12,7 @@ import random
 import shutil
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from schemas import ARTICLES, EVENT_MENTIONS, to_table
@@ -287,3 +288,56 @@ def test_a_corpus_run_in_pieces_equals_the_run_at_once(tmp_path):
     ]
     rebuild(data_dir=str(in_pieces))
     assert query(in_pieces, everything) == events
+
+
+def test_nothing_new_reads_no_mention(tmp_path, monkeypatch):
+    lake = Lake.open(str(tmp_path / "data"))
+    rng = random.Random(13)
+    arts = [article(f"a{i:03d}", 1) for i in range(60)]
+    publish(lake, "s0", arts, [m for a in arts for m in random_mentions(rng, a)])
+    count = update_events(lake, gap_days=3)
+
+    def no_query(con):
+        raise AssertionError("the events are up to date: nothing to compare")
+
+    monkeypatch.setattr(cluster, "mention_changes", no_query)
+    assert update_events(lake, gap_days=3) == count
+    new = article("b001", 1)
+    publish(lake, "s1", [new], [mention(new, 0, ("IND", "KEN"), D(2014, 6, 11), "day", "occurred")])
+    with pytest.raises(AssertionError, match="nothing to compare"):
+        update_events(lake, gap_days=3)
+
+
+def test_another_gap_reclusters_everything(tmp_path):
+    lake = Lake.open(str(tmp_path / "data"))
+    rng = random.Random(17)
+    arts = [article(f"a{i:03d}", 1) for i in range(120)]
+    publish(lake, "s0", arts, [m for a in arts for m in random_mentions(rng, a)])
+    update_events(lake, gap_days=3)
+    wide = update_events(lake, gap_days=10)
+    fresh = Lake.open(str(tmp_path / "full"))
+    shutil.copytree(lake.path("articles"), fresh.path("articles"))
+    shutil.copytree(lake.path("event_mentions"), fresh.path("event_mentions"))
+    assert rebuild_events(fresh, gap_days=10) == wide < rebuild_events(fresh, gap_days=3)
+    rebuild_events(fresh, gap_days=10)
+    assert events_table(lake) == events_table(fresh)
+
+
+def test_group_mentions_are_the_rows_of_the_view(tmp_path):
+    from warehouse.build import group_mentions, mention_census
+
+    lake = Lake.open(str(tmp_path / "data"))
+    rng = random.Random(19)
+    for piece in range(3):  # later pieces bring new versions of some articles
+        arts = [article(f"a{i:03d}", piece + 1) for i in rng.sample(range(80), 40)]
+        publish(lake, f"s{piece}", arts, [m for a in arts for m in random_mentions(rng, a)])
+    with lake_views(lake) as con:
+        census = mention_census(con).to_pylist()
+        units = [{**{c: r[c] for c in cluster.GROUP_COLUMNS}, "year": y}
+                 for r in census for y in range(r["first_year"], r["last_year"] + 1)]
+        table = pa.Table.from_pylist(units, schema=pa.schema([(c, pa.string()) for c in cluster.GROUP_COLUMNS] + [("year", pa.int32())]))
+        rows = group_mentions(con, table)
+        view = con.sql("select * exclude (year, month) from event_mentions").to_arrow_table().to_pylist()
+        some = group_mentions(con, table.slice(0, 3))
+    assert sorted(rows, key=lambda r: r["mention_id"]) == sorted(view, key=lambda r: r["mention_id"])
+    assert len(view) > 50 and 0 < len(some) < len(view)

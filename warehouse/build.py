@@ -185,18 +185,33 @@ def mention_census(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def group_mentions(con: duckdb.DuckDBPyConnection, units: pa.Table) -> list[dict]:
     """Current mention rows of the given (group, year) units: ``units`` has the group columns
-    of :func:`mention_changes` and ``year`` (the hive year of the event date, 0: undated)."""
+    of :func:`mention_changes` and ``year`` (the hive year of the event date, 0: undated).
+
+    The rows of the ``event_mentions`` view, with the units' filter applied before its
+    DISTINCT ON (a mention written twice is the same row twice, so this keeps the same rows)
+    so that DuckDB reads only the years asked for."""
+    years = ", ".join(str(y) for y in sorted(set(units["year"].to_pylist()))) or "null"
     con.register("units", units)
     try:
-        return con.sql("""
-            select m.* exclude (year, month) from event_mentions m
-            semi join units u
-                on m.event_type is not distinct from u.event_type
-                and m.event_mode is not distinct from u.event_mode
-                and m.actor_country is not distinct from u.actor_country
-                and m.recipient_country is not distinct from u.recipient_country
-                and (case when m.status = 'occurred' then 'occurred' else 'planned' end) = u.status_class
-                and m.year = u.year
+        return con.sql(f"""
+            with
+            candidates as (
+                select * from raw_event_mentions m
+                semi join units u
+                    on m.event_type is not distinct from u.event_type
+                    and m.event_mode is not distinct from u.event_mode
+                    and m.actor_country is not distinct from u.actor_country
+                    and m.recipient_country is not distinct from u.recipient_country
+                    and (case when m.status = 'occurred' then 'occurred' else 'planned' end) = u.status_class
+                    and m.year = u.year
+                where m.year in ({years})
+            ),
+            current_versions as (select article_id, content_hash from articles)
+            select distinct on (mention_id) candidates.* exclude (year, month)
+            from candidates
+            semi join current_versions
+                on candidates.article_id = current_versions.article_id
+                and candidates.content_hash = current_versions.content_hash
         """).to_arrow_table().to_pylist()
     finally:
         con.unregister("units")
