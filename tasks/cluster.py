@@ -152,11 +152,6 @@ def _event_row(key: tuple, cluster: _Cluster) -> dict[str, Any]:
 # --- incremental clustering --------------------------------------------------------
 
 
-def event_year(row: dict[str, Any]) -> int:
-    """The hive year of an event's (or a mention's) date; 0 when undated."""
-    return row["event_date"].year if row["event_date"] is not None else 0
-
-
 def affected_years(seeds: set[int], spans: Iterable[tuple[dt.date, dt.date]], gap_days: int) -> set[int]:
     """The years of one group to re-cluster: the ``seeds`` (years that changed mentions
     cover; 0 stands for the undated), and every year an existing event's span (``spans``)
@@ -167,16 +162,14 @@ def affected_years(seeds: set[int], spans: Iterable[tuple[dt.date, dt.date]], ga
     alone gives the events a full re-cluster gives there."""
     years = set(seeds)
     gap = dt.timedelta(days=gap_days)
-    pending = list(spans)
+    # each span as the years it reaches with the gap and the years it covers
+    pending = [((start - gap).year, (end + gap).year, start.year, end.year) for start, end in spans]
     while True:
-        reached = [
-            (start, end) for start, end in pending
-            if any(y and start <= dt.date(y, 12, 31) + gap and end + gap >= dt.date(y, 1, 1) for y in years)
-        ]
+        reached = [s for s in pending if any(y and s[0] <= y <= s[1] for y in years)]
         if not reached:
             return years
-        for start, end in reached:
-            years.update(range(start.year, end.year + 1))
+        for _, _, first, last in reached:
+            years.update(range(first, last + 1))
         pending = [s for s in pending if s not in reached]
 
 
@@ -228,15 +221,20 @@ def _plan_bucket(lake: Lake, bucket: int, seeds: dict[tuple, tuple[set[int], int
     old = None if full else _read_bucket(lake, bucket, _PLAN_COLUMNS)
     if old is None:
         return _BucketPlan(bucket, None, {key: years for key, (years, _) in seeds.items()}, sum(n for _, n in seeds.values()))
-    touched = pc.is_in(_group_keys(old), value_set=pa.array([_key_text(k) for k in seeds], pa.string())).combine_chunks()
-    rows = old.filter(touched).to_pylist()  # the events of the groups with changes: only these go through Python
+    keys = _group_keys(old)
+    wanted = {_key_text(k): k for k in seeds}
+    touched = pc.is_in(keys, value_set=pa.array(list(wanted), pa.string())).combine_chunks()
+    events = old.filter(touched)  # the events of the groups with changes: only these go through Python
+    groups = [wanted[k] for k in keys.filter(touched).to_pylist()]
+    starts, ends = events["period_start"].to_pylist(), events["period_end"].to_pylist()
     spans: dict[tuple, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for r in rows:
-        if r["period_start"] is not None:
-            spans[group_key(r)].append((r["period_start"], r["period_end"]))
+    for key, start, end in zip(groups, starts, ends):
+        if start is not None:
+            spans[key].append((start, end))
     units = {key: affected_years(years, spans[key], gap_days) for key, (years, _) in seeds.items()}
-    drop = [event_year(r) in units[group_key(r)] for r in rows]
-    mentions = sum(count for _, count in seeds.values()) + sum(r["mentions"] for r, d in zip(rows, drop) if d)
+    event_years = pc.fill_null(pc.year(events["event_date"]), 0).to_pylist()
+    drop = [year in units[key] for key, year in zip(groups, event_years)]
+    mentions = sum(count for _, count in seeds.values()) + sum(n for n, d in zip(events["mentions"].to_pylist(), drop) if d)
     keep = pc.replace_with_mask(pc.invert(touched), touched, pa.array([not d for d in drop], pa.bool_()))
     return _BucketPlan(bucket, keep, units, mentions)
 
