@@ -17,7 +17,6 @@ the article it matched, or to the one that article is itself a copy of.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections import deque
@@ -48,11 +47,6 @@ def _permutations(num_perm: int) -> np.ndarray:
 
 def _identity(value: int) -> int:
     return value
-
-
-def _band_key(band: bytes) -> bytes:
-    """An LSH band's values compressed to 8 bytes (the in-memory index's keys)."""
-    return hashlib.blake2b(band, digest_size=8).digest()
 
 
 def shingle_hashes(body: str) -> np.ndarray | None:
@@ -131,7 +125,7 @@ class NearDuplicateFinder:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"near_duplicate_threshold must lie in (0, 1], got {self.threshold}")
-        self._recent = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, hashfunc=_band_key)
+        self._recent = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
         self._params = (self._recent.b, self._recent.r)
 
     def link(self, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
