@@ -7,7 +7,8 @@ Reads the corpora (26,158 articles) as JSON Lines; then the same articles writte
 /tmp as plain-text files, as minimal HTML pages and as one ``.warc.gz`` (each article a
 small HTML page in an HTTP response record), each through the ingest stage as the
 pipeline runs it (discover, shards, ``read_inputs`` per shard). Each format runs in its
-own process, so its peak memory (max RSS) is its own. Prints articles/s, peak memory and
+own process, so its peak memory (max RSS) is its own. Prints articles/s (wall clock, and
+per CPU second: the rate of one core, whatever else the machine runs), peak memory and
 the share quarantined by reason per format.
 """
 from __future__ import annotations
@@ -90,7 +91,7 @@ def measure(fmt: str, limit: int | None) -> dict:
     try:
         paths = write_inputs(fmt, rows, folder / "in")
         del rows
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         files, missing = discover(paths)
         reasons: Counter = Counter(r.reason for r in missing)
         read = 0
@@ -100,11 +101,12 @@ def measure(fmt: str, limit: int | None) -> dict:
             reasons.update(r.reason for r in rejected)
             if limit and fmt == "jsonl" and read >= limit:
                 break
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"format": fmt, "articles": read, "seconds": round(seconds, 2), "per_second": round(read / seconds, 1),
+            "per_cpu_second": round(read / cpu, 1),
             "peak_mib": round(peak), "quarantined": dict(reasons)}
 
 
@@ -117,7 +119,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, args.limit)))
         return
-    print(f"{'format':<6} {'articles':>8} {'seconds':>8} {'art/s':>8} {'peak MiB':>9}  quarantined (share by reason)")
+    print(f"{'format':<6} {'articles':>8} {'seconds':>8} {'art/s':>8} {'art/CPU-s':>9} {'peak MiB':>9}  quarantined (share by reason)")
     for fmt in args.formats.split(","):
         cmd = [sys.executable, __file__, "--one", fmt] + (["--limit", str(args.limit)] if args.limit else [])
         done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PREFECT_LOGGING_LEVEL": "ERROR"})
@@ -127,7 +129,7 @@ def main() -> None:
         r = json.loads(done.stdout.strip().splitlines()[-1])
         total = r["articles"] + sum(r["quarantined"].values())
         shares = ", ".join(f"{k} {v / total:.2%}" for k, v in sorted(r["quarantined"].items())) or "none"
-        print(f"{fmt:<6} {r['articles']:>8} {r['seconds']:>8} {r['per_second']:>8} {r['peak_mib']:>9}  {shares}")
+        print(f"{fmt:<6} {r['articles']:>8} {r['seconds']:>8} {r['per_second']:>8} {r['per_cpu_second']:>9} {r['peak_mib']:>9}  {shares}")
 
 
 if __name__ == "__main__":
