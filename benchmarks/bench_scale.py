@@ -12,6 +12,11 @@ and precision of the visits against the corpus's truth (by visitor, host and mon
 
 Runs go against a Prefect server started here once (as ``newsevents server start`` would
 give), or the one ``PREFECT_API_URL`` names; ``--embedded`` lets each run start its own.
+
+``--events-only`` measures the clustering step alone, without Prefect, on a lake whose
+articles and mentions are written straight into it (one mention for two articles of
+three, pairs of 48 countries, dates over 23 years, shards of 50,000): the first
+clustering, a run with nothing new, and 1,000 new articles published after the others.
 """
 from __future__ import annotations
 
@@ -120,13 +125,65 @@ def bench(n: int, work: Path) -> None:
         print(f"[{n:,}] newsevents rebuild (full re-cluster): {seconds:.1f} s, peak {peak:,.0f} MiB", flush=True)
 
 
+def events_only(n: int, work: Path) -> None:
+    """Time ``update_events`` on a lake of ``n`` articles written directly (see the module docstring)."""
+    import random
+    import resource
+
+    from schemas import ARTICLES, EVENT_MENTIONS, to_table
+    from tasks.cluster import update_events
+    from warehouse.lake import Lake
+    from benchmarks.generate_corpus import COUNTRIES
+
+    rng = random.Random(1)
+    stamp = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+    def publish(lake: Lake, first: int, last: int) -> None:
+        articles, mentions = [], []
+        for i in range(first, last):
+            published = dt.date(2000, 1, 3) + dt.timedelta(days=i * 8333 // n)
+            aid = f"a{i:07d}"
+            articles.append({"article_id": aid, "doc_id": aid, "content_hash": "h" + aid, "source_key": "k" + aid,
+                             "layout": "jsonl", "body": "text", "word_count": 1, "run_id": "r", "ingested_at": stamp,
+                             "reference_date": published})
+            if i % 3:
+                visitor, host = rng.sample(COUNTRIES, 2)
+                mentions.append({
+                    "mention_id": "m" + aid, "article_id": aid, "content_hash": "h" + aid, "doc_id": aid,
+                    "event_type": "CONSULT", "event_mode": "visit", "cameo_code": "042", "actor_country": visitor,
+                    "recipient_country": host, "event_date": published - dt.timedelta(days=rng.randint(1, 3)),
+                    "date_precision": "day", "status": "occurred", "explicit": True, "confidence": 0.9,
+                    "sentence": "The minister arrived in the capital on Monday for talks with officials.",
+                    "extractor_version": "bench", "source": "s", "reference_date": published, "run_id": "r"})
+        for contract, rows in ((ARTICLES, articles), (EVENT_MENTIONS, mentions)):
+            for path, table in lake.plan_partitioned(contract, to_table(contract, rows), f"s{first}").items():
+                lake.write_parquet(path, table)
+
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        lake = Lake.open(str(Path(tmp) / "data"))
+        for first in range(0, n, 50_000):
+            publish(lake, first, min(n, first + 50_000))
+        for label, new in (("first clustering", 0), ("nothing new", 0), ("1,000 new articles", 1000)):
+            publish(lake, n, n + new) if new else None
+            started = time.perf_counter()
+            events = update_events(lake, 3)
+            print(f"[{n:,}, events only] {label}: {time.perf_counter() - started:.2f} s ({events:,} events)", flush=True)
+        print(f"[{n:,}, events only] peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB "
+              "(writing the lake included)", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsevents-scale")
     ap.add_argument("--embedded", action="store_true", help="no shared server: each run starts Prefect's embedded one")
+    ap.add_argument("--events-only", action="store_true", help="time only the clustering step, on lakes written directly")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.events_only:
+        for n in args.articles:
+            events_only(n, args.work)
+        return 0
     from newsevents.config import apply_prefect_defaults
 
     apply_prefect_defaults()
