@@ -125,6 +125,7 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"newsevents: {exc}", file=sys.stderr)
             return 1
     print(f"newsevents: {server.choose_api(settings)}", file=sys.stderr)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # served runs log their progress to the server
     apply_prefect_defaults()
     from flows.serve import serve_deployments
 

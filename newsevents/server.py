@@ -88,6 +88,13 @@ def start(settings: Settings, timeout: float = 180.0) -> ServerState:
     state = status(settings)
     if state.healthy:
         return state
+    if state.pid is not None:  # started by another command, still coming up: wait for it
+        if _wait_healthy(state.url, timeout, lambda: _alive(state.pid)):
+            return status(settings)
+        raise RuntimeError(
+            f"a Prefect server process (pid {state.pid}) is there but its API does not answer at {state.url}: "
+            f"`newsevents server stop`, then start again; its log ends:\n{_tail(state.home / 'server.log')}"
+        )
     home = state.home
     home.mkdir(parents=True, exist_ok=True)
     url = f"http://{HOST}:{settings.server_port}"
@@ -106,16 +113,23 @@ def start(settings: Settings, timeout: float = 180.0) -> ServerState:
     finally:
         log.close()
     (home / "server.json").write_text(json.dumps({"pid": proc.pid, "url": url}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if healthy(url):
-            return ServerState(url=url, pid=proc.pid, healthy=True, home=home)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.5)
+    if _wait_healthy(url, timeout, lambda: proc.poll() is None):
+        return ServerState(url=url, pid=proc.pid, healthy=True, home=home)
     _terminate(proc.pid)
     (home / "server.json").unlink(missing_ok=True)
     raise RuntimeError(f"the Prefect server did not come up at {url}; its log ends:\n{_tail(home / 'server.log')}")
+
+
+def _wait_healthy(url: str, timeout: float, running) -> bool:
+    """Wait until the API at ``url`` answers (True), the process ends or ``timeout`` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if healthy(url):
+            return True
+        if not running():
+            return False
+        time.sleep(0.5)
+    return False
 
 
 def stop(settings: Settings, timeout: float = 20.0) -> ServerState | None:

@@ -70,13 +70,17 @@ class RunSummary:
 
 class Progress:
     """Progress of a run on stderr: a bar redrawn in place on a terminal, a plain line per
-    shard otherwise (logs, CI), both with articles done, rate and quarantined so far."""
+    shard otherwise (logs, CI), both with articles done, rate and quarantined so far; each
+    line also goes to the run's log through Prefect's logger (shown at ``PREFECT_LOGGING_LEVEL=INFO``)."""
 
     def __init__(self, summary: RunSummary, total_shards: int, out: TextIO | None = None):
+        from prefect.logging import get_run_logger
+
         self.summary = summary
         self.total = total_shards
         self.out = out or sys.stderr
         self.bar = self.out.isatty()
+        self.logger = get_run_logger()
 
     def add(self, p: Published, rejected: list[Rejected]) -> None:
         """Count a published shard into the summary and show where the run stands."""
@@ -88,11 +92,13 @@ class Progress:
             f"{s.articles:,} new article(s), {s.duplicates:,} duplicate(s), {s.unchanged:,} unchanged, "
             f"{s.quarantined:,} quarantined; {rate:,.0f} inputs/s, {elapsed:.1f} s"
         )
+        line = f"shard {s.shards}/{self.total}: {figures}"
+        self.logger.info(line)
         if self.bar:
             filled = round(BAR_WIDTH * s.shards / max(self.total, 1))
-            self.out.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] shard {s.shards}/{self.total}: {figures}\x1b[K")
+            self.out.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {line}\x1b[K")
         else:
-            self.out.write(f"shard {s.shards}/{self.total}: {figures}\n")
+            self.out.write(line + "\n")
         self.out.flush()
 
     def close(self) -> None:
