@@ -91,10 +91,10 @@ def test_private_addresses_and_other_schemes_are_refused(site, monkeypatch):
 
 
 def test_requests_to_one_host_are_spaced_by_the_rate_limit(site, monkeypatch):
-    monkeypatch.setenv("NEWSEVENTS_FETCH_RATE_PER_HOST", "4")
+    monkeypatch.setenv("NEWSEVENTS_FETCH_RATE_PER_HOST", "2")
     fetch(f"{site.url}/coast/lighthouse-keepers", f"{site.url}/coast/ferry-winter", f"{site.url}/nowhere")
-    times = [r.at for r in site.requests]
-    assert len(times) == 4 and min(b - a for a, b in zip(times, times[1:])) >= 0.24
+    times = [r.at for r in site.requests]  # robots.txt and three pages, sent 0.5 s apart (arrivals jitter a little)
+    assert len(times) == 4 and times[-1] - times[0] >= 1.4 and min(b - a for a, b in zip(times, times[1:])) >= 0.35
 
 
 def test_a_page_fetched_before_is_asked_for_only_if_changed(site, tmp_path):

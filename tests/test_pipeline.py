@@ -28,17 +28,16 @@ def test_every_input_ends_as_article_duplicate_or_quarantine(pipeline_run):
         "empty.txt": "empty",
         "blank.txt": "empty",
         "image.txt": "binary",
-        "latin1.txt": "invalid_utf8",
         "title_only.txt": "no_body",
         "wire.jsonl#L4": "bad_json",
         "wire.jsonl#L5": "no_text",
     }
     docs = {r[0]: r[1] for r in query(data_dir, "select doc_id, duplicate_of from articles")}
-    assert set(docs) == {"anka_chile_peru", "berlin_note", "plain_note", "t-001", "t-002", "t-003"}
+    assert set(docs) == {"anka_chile_peru", "berlin_note", "latin1", "plain_note", "t-001", "t-002", "t-003"}
     first = query(data_dir, "select article_id from articles where doc_id = 't-001'")[0][0]
     assert docs["t-002"] == first  # same text, other source: a known duplicate
     summary = pipeline_run["summary"]
-    assert (summary["articles"], summary["duplicates"], summary["quarantined"]) == (5, 1, 8)
+    assert (summary["articles"], summary["duplicates"], summary["quarantined"]) == (6, 1, 7)
 
 
 def test_newsdesk_metadata(pipeline_run):
@@ -69,6 +68,8 @@ def test_jsonl_metadata_and_plain_text_title(pipeline_run):
     title, body = query(data_dir, "select title, body from articles where doc_id = 'plain_note'")[0]
     assert title == "Finland and Estonia plan a joint rail study"
     assert body.startswith("The two governments agreed")
+    assert query(data_dir, "select title, body, encoding from raw_articles where doc_id = 'latin1'") == [
+        ("Café title", "Président visited.", "cp1252")]  # latin-1 text, read as its superset cp1252
 
 
 def test_visits_are_dated_from_the_text(pipeline_run):
