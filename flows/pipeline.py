@@ -17,7 +17,7 @@ import uuid
 from prefect import flow, runtime
 from prefect.utilities.annotations import quote
 
-from flows.runners import Extraction, shard_bytes, shard_runner, timed, with_retries
+from flows.runners import Extraction, shard_bytes, shard_runner, timed, with_retries, worker_count
 from newsevents.config import Settings
 from tasks.cluster import cluster_task
 from tasks.ingest import discover_task, ingest_task, plan_shards
@@ -44,7 +44,8 @@ def pipeline(
         paths: files, folders (read recursively) and glob patterns to ingest.
         data_dir: the lake and warehouse location: a local folder or ``s3://bucket/prefix``.
         shard_max_bytes: input bytes per shard (default: the ``shard_max_bytes`` setting).
-        workers: shards extracted at once, each in a process of its own (default: one per core).
+        workers: shards extracted at once, each in a process of its own (default: one per core
+            from 16 MiB of input, else the flow's own process).
         dask_address: a Dask scheduler (``tcp://host:8786``): shards are extracted on that cluster.
     """
     settings = Settings.from_env(data_dir=data_dir, shard_max_bytes=shard_max_bytes, workers=workers, dask_address=dask_address)
@@ -60,19 +61,21 @@ def pipeline(
         summary.inputs = len(files)
         ledger = LedgerIndex.load(lake)
         near_duplicates = NearDuplicateFinder(settings.near_duplicate_threshold, settings.minhash_permutations, lake=lake)
-        shards = [(shard, []) for shard in plan_shards(files, shard_bytes(settings, sum(f.size for f in files)))]
+        input_bytes = sum(f.size for f in files)
+        processes = worker_count(settings, input_bytes)
+        shards = [(shard, []) for shard in plan_shards(files, shard_bytes(settings, processes, input_bytes))]
         if missing:  # the paths discovery found nothing at: a shard of their own, read as nothing, quarantined
             shards.append(([], missing))
         progress = Progress(summary, len(shards))
-        with shard_runner(settings, len(shards)) as runner:
-            extraction = Extraction(runner, settings, run_id)
+        with shard_runner(settings, processes, len(shards)) as runner:
+            extract = Extraction(runner, settings, processes, run_id)  # the extract stage, on the shard runner
             for shard, not_found in shards:
                 records, rejected = ingest(shard)
                 normalised = normalise(quote(records), quote(not_found + rejected), quote(ledger), run_id, now,
                                        near_duplicates=quote(near_duplicates))
-                for done, mentions in extraction.submit(normalised):
+                for done, mentions in extract.submit(normalised):
                     progress.add(publish(quote(lake), quote(done), quote(mentions), run_id, now), done.rejected)
-            for done, mentions in extraction.drain():
+            for done, mentions in extract.drain():
                 progress.add(publish(quote(lake), quote(done), quote(mentions), run_id, now), done.rejected)
         progress.close()
         summary.events = cluster_task(quote(lake), settings.event_gap_days)

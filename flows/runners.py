@@ -38,34 +38,41 @@ def with_retries(task: Task, settings: Settings) -> Task:
     )
 
 
-def worker_count(settings: Settings) -> int:
-    """Processes that extract shards at once: the ``workers`` setting, 0 meaning one per core."""
-    return settings.workers if settings.workers > 0 else (os.cpu_count() or 1)
+PARALLEL_MIN_BYTES = 16 << 20  # by default, less input than this is extracted in the flow's own process
+
+
+def worker_count(settings: Settings, input_bytes: int) -> int:
+    """Processes that extract shards at once: the ``workers`` setting; by default (0) one per
+    core, or one for less than 16 MiB of input (about 10,000 articles): a worker process
+    needs seconds to start (Prefect, the models), more than it would save on a small run."""
+    if settings.workers > 0:
+        return settings.workers
+    return (os.cpu_count() or 1) if input_bytes >= PARALLEL_MIN_BYTES else 1
 
 
 SHARDS_PER_WORKER = 4  # a run is cut into at least this many shards per worker, so that none idles at the end
 MIN_SHARD_BYTES = 1 << 20  # below this, a shard's Prefect task costs more than its work
 
 
-def shard_bytes(settings: Settings, input_bytes: int) -> int:
+def shard_bytes(settings: Settings, workers: int, input_bytes: int) -> int:
     """Input bytes per shard: small enough that every worker gets several shards but not below
     1 MiB (Prefect's cost per task), and never above the ``shard_max_bytes`` setting (memory)."""
-    share = input_bytes // (SHARDS_PER_WORKER * worker_count(settings))
+    share = input_bytes // (SHARDS_PER_WORKER * workers)
     return min(settings.shard_max_bytes, max(MIN_SHARD_BYTES, share))
 
 
-def shard_runner(settings: Settings, shards: int) -> AbstractContextManager[TaskRunner | None]:
+def shard_runner(settings: Settings, workers: int, shards: int) -> AbstractContextManager[TaskRunner | None]:
     """The task runner shards are extracted on (None: the flow's own process).
 
-    A Dask cluster when ``dask_address`` is set; else a pool of local processes, one per
-    core and never more than there are shards; else (one worker, or a single shard, as a
-    small run has) the flow's own process, which then needs no process started.
+    A Dask cluster when ``dask_address`` is set; else a pool of ``workers`` local processes,
+    never more than there are shards; else (one worker, or a single shard) the flow's own
+    process, which then needs no process started.
     """
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=settings.dask_address)
-    processes = min(worker_count(settings), shards)
+    processes = min(workers, shards)
     if processes > 1:
         return ProcessPoolTaskRunner(max_workers=processes)
     return nullcontext(None)
@@ -78,13 +85,13 @@ class Extraction:
     so memory stays bounded however many shards a run has.
     """
 
-    def __init__(self, runner: TaskRunner | None, settings: Settings, run_id: str):
+    def __init__(self, runner: TaskRunner | None, settings: Settings, workers: int, run_id: str):
         self.runner = runner
         self.run_id = run_id
         self.task = timed(extract_task, settings)
         if settings.dask_address:  # Dask runs tasks in worker threads, where a timeout cannot interrupt them
             self.task = self.task.with_options(timeout_seconds=None)
-        self.window = worker_count(settings) + 1
+        self.window = workers + 1
         self.pending: deque[tuple[NormalisedShard, PrefectFuture | list[dict[str, Any]] | None]] = deque()
 
     def submit(self, shard: NormalisedShard) -> Iterator[tuple[NormalisedShard, list[dict[str, Any]]]]:
