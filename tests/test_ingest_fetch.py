@@ -133,3 +133,11 @@ def test_newsevents_run_over_a_feed_url_fetches_only_what_changed(site, tmp_path
     statuses = [(r.path, r.headers.get("if-none-match")) for r in site.requests if r.path != "/robots.txt"]
     assert statuses == [("/feed.atom", None), ("/coast/ferry-winter", None),
                         ("/feed.atom", '"/feed.atom"'), ("/coast/ferry-winter", '"/coast/ferry-winter"')]
+
+
+def test_a_site_whose_robots_txt_fails_is_not_fetched_now(site):
+    site.routes["/robots.txt"] = Page(b"down", 503)
+    records, (row,) = fetch(f"{site.url}/coast/lighthouse-keepers")
+    assert (records, row.reason) == ([], "robots_disallowed")
+    assert "did not answer (or answered 5xx)" in row.detail
+    assert site.paths() == ["/robots.txt"]

@@ -48,6 +48,7 @@ class Fetcher:
                                    headers={"User-Agent": settings.fetch_user_agent})
         self.last_request: dict[str, float] = {}
         self.robots: dict[str, RobotFileParser | None] = {}
+        self.robots_unavailable: set[str] = set()
 
     def close(self) -> None:
         self.client.close()
@@ -61,8 +62,10 @@ class Fetcher:
         while True:
             self.check_url(current)
             if not self.allowed_by_robots(current):
-                raise fail("robots_disallowed", f"robots.txt of {_origin(current)} disallows {current} for "
-                           f"{self.settings.fetch_user_agent!r}; nothing to replay unless the site allows it")
+                why = ("did not answer (or answered 5xx), so the site is not fetched now; run again later"
+                       if _origin(current) in self.robots_unavailable else
+                       f"disallows {current} for {self.settings.fetch_user_agent!r}; nothing to replay unless the site allows it")
+                raise fail("robots_disallowed", f"robots.txt of {_origin(current)} {why}")
             status, response_headers, body = self.request(current, headers if current == url else {})
             if status in (301, 302, 303, 307, 308):
                 target = urljoin(current, response_headers.get("location", ""))
@@ -117,6 +120,7 @@ class Fetcher:
             elif not 400 <= status < 500:  # unreachable or 5xx: the site may not be crawled now (RFC 9309)
                 rules = RobotFileParser()
                 rules.disallow_all = True
+                self.robots_unavailable.add(origin)
             self.robots[origin] = rules
         rules = self.robots[origin]
         return rules is None or rules.can_fetch(self.settings.fetch_user_agent, url)
