@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES, query
 from local_site import write_warc
-from tasks.ingest import InputFile, discover, plan_shards, read_inputs
+from tasks.ingest import discover, plan_shards, read_inputs
 
 WEB = FIXTURES / "web"
 BODY = (

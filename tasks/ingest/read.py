@@ -18,7 +18,7 @@ from newsevents.config import Settings
 from tasks.ingest.discover import is_url
 from tasks.ingest.encodings import decode, looks_binary
 from tasks.ingest.feeds import FeedItem, looks_like_feed, parse_feed
-from tasks.ingest.fetch import Fetcher, Response
+from tasks.ingest.fetch import Fetcher
 from tasks.ingest.files import CORRUPT, base_name, compression, corrupt, iter_lines, open_stream, read_capped
 from tasks.ingest.html import extract_page
 from tasks.ingest.records import InputError, InputFile, RawRecord, Rejected, digest
