@@ -289,6 +289,7 @@ def _write_state(lake: Lake, state: dict[str, Any]) -> None:
     with lake.fs.open_output_stream(target) as out:
         out.write(json.dumps(state).encode())
     if target != path:
+        lake.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)  # a lake with no event yet has no events/
         lake.fs.move(target, path)
 
 
