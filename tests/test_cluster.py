@@ -722,3 +722,13 @@ def test_compaction_keeps_every_query_result(pipeline_run, tmp_path):
     assert result["partitions_rewritten"] >= 1
     assert len(list((data_dir / "lake").rglob("part-*.parquet"))) < files_before
     assert {v: sorted(query(data_dir, f"select * from {v}"), key=repr) for v in views} == before
+
+
+def test_a_lake_without_mentions_has_no_event(tmp_path, monkeypatch):
+    lake = Lake.open(str(tmp_path / "data"))
+    assert update_events(lake, gap_days=3) == 0  # not even an article yet
+    publish(lake, "s0", [article("a001", 1)], [])
+    assert update_events(lake, gap_days=3) == 0
+    assert lake.files("events") == [] and lake.exists(lake.path("events", "_state.json"))
+    monkeypatch.setattr(cluster, "mention_changes", lambda con: pytest.fail("nothing changed"))
+    assert update_events(lake, gap_days=3) == 0
