@@ -1,6 +1,6 @@
 """Throughput and fixed cost of the whole pipeline (real Prefect flow runs) on a corpus.
 
-    python benchmarks/bench_pipeline.py [--corpus PATH ...] [--head 6000] [--workers 1 2] [--no-fixed-cost]
+    python benchmarks/bench_pipeline.py [--corpus PATH ...] [--head 6000] [--workers 1 2] [--no-fixed-cost | --fixed-cost-only]
 
 For each worker count: a run over the corpus's first ``--head`` articles and one over the
 whole corpus, each on a fresh data dir in a process of its own; the marginal rate between
@@ -81,23 +81,34 @@ def timed_cli(args: list[str], env: dict) -> float:
 
 
 def fixed_costs(tmp: Path, lake: str, corpus: list[Path], env: dict) -> None:
-    """Wall time of ``newsevents run`` in a new process: empty folder, no-op re-run; server and embedded."""
+    """Wall time of ``newsevents run`` in a new process: empty folder, no-op re-run; against the
+    server and embedded; with Python's bytecode cache (in a temporary PYTHONPYCACHEPREFIX, warmed
+    once) and without it (PYTHONDONTWRITEBYTECODE=1: every process compiles Prefect from source)."""
     empty = tmp / "empty"
     empty.mkdir()
     known = head_corpus(corpus, 1000, tmp / "known.jsonl")
     # the same 1,000 articles under their own path are new to the ledger: run them once, then re-run
     subprocess.run([str(BIN), "run", str(known), "--data-dir", lake], env=env, capture_output=True, check=True)
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import prefect"], check=True)
-    print(f"import prefect: {time.perf_counter() - started:.1f} s")
     embedded = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
     embedded["PREFECT_HOME"] = str(tmp / "embedded-home")
     embedded["NEWSEVENTS_SERVER_HOME"] = str(tmp / "no-server")  # no local server to find
     timed_cli(["run", str(empty), "--data-dir", str(tmp / "warm")], embedded)  # creates the embedded database once
-    for label, run_env in (("local server", env), ("embedded", embedded)):
-        empty_s = timed_cli(["run", str(empty), "--data-dir", str(tmp / f"empty-{label[0]}")], run_env)
-        noop_s = timed_cli(["run", str(known), "--data-dir", lake], run_env)
-        print(f"fixed cost, {label}: empty folder {empty_s:.1f} s; no-op re-run of 1,000 known articles on the lake {noop_s:.1f} s")
+    for cache in ("without bytecode cache", "with bytecode cache"):
+        def mode(e: dict) -> dict:
+            e = {k: v for k, v in e.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+            if cache == "with bytecode cache":
+                return {**e, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+            return {**e, "PYTHONDONTWRITEBYTECODE": "1"}
+
+        if cache == "with bytecode cache":
+            timed_cli(["run", str(empty), "--data-dir", str(tmp / "warm")], mode(env))  # writes the cache
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import prefect"], env=mode(env), check=True)
+        print(f"{cache}: import prefect {time.perf_counter() - started:.1f} s")
+        for label, run_env in (("local server", mode(env)), ("embedded", mode(embedded))):
+            empty_s = timed_cli(["run", str(empty), "--data-dir", str(tmp / f"empty-{label[0]}")], run_env)
+            noop_s = timed_cli(["run", str(known), "--data-dir", lake], run_env)
+            print(f"  fixed cost, {label}: empty folder {empty_s:.1f} s; no-op re-run of 1,000 known articles on the lake {noop_s:.1f} s")
 
 
 def main() -> int:
@@ -109,6 +120,7 @@ def main() -> int:
     ap.add_argument("--head", type=int, default=6000, help="articles of the smaller run (the marginal rate's base)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--no-fixed-cost", action="store_true")
+    ap.add_argument("--fixed-cost-only", action="store_true", help="build the lake once (default workers), then measure the fixed cost")
     args = ap.parse_args()
 
     from newsevents import server
@@ -130,7 +142,11 @@ def main() -> int:
             tmp = Path(tmp_name)
             corpus = [str(p) for p in args.corpus]
             head = [str(head_corpus(args.corpus, args.head, tmp / "head.jsonl"))]
-            lake = ""
+            lake = str(tmp / "full")
+            if args.fixed_cost_only:
+                measured(corpus, lake, 0, env)
+                fixed_costs(tmp, lake, args.corpus, env)
+                return 0
             for workers in args.workers:
                 small = measured(head, str(tmp / f"head-{workers}"), workers, env)
                 lake = str(tmp / f"full-{workers}")
