@@ -95,7 +95,7 @@ def pipeline_run(tmp_path_factory) -> dict:
 
     root = tmp_path_factory.mktemp("run")
     inputs = root / "inputs"
-    shutil.copytree(FIXTURES, inputs, ignore=shutil.ignore_patterns("web"))  # web/: the ingest tests' own
+    shutil.copytree(FIXTURES, inputs)
     write_bad_inputs(inputs / "bad")
     data_dir = root / "data"
     summary = pipeline(paths=[str(inputs), str(root / "does-not-exist.txt")], data_dir=str(data_dir))

@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, query
+from conftest import query
 from tasks.ingest import discover, read_inputs
 
-WEB = FIXTURES / "web"
+WEB = Path(__file__).parent / "fixtures_web"
 GOOD = '{"id": "ok", "title": "Quay repairs start", "text": "Work on the quay wall began on Monday and will last until spring."}\n'
 
 

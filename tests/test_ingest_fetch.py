@@ -3,13 +3,15 @@ their linked pages, politeness (User-Agent, robots.txt, rate limit, conditional 
 and every failure ending as a rejection with its reason."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from conftest import FIXTURES, query
+from conftest import query
 from local_site import LocalSite, Page
 from tasks.ingest import discover, read_inputs
 
-WEB = FIXTURES / "web"
+WEB = Path(__file__).parent / "fixtures_web"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 USER_AGENT = "newsevents-test/1.0 (+mailto:desk@tide.example)"
 

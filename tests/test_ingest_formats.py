@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, query
+from conftest import query
 from local_site import write_warc
 from tasks.ingest import discover, plan_shards, read_inputs
 
-WEB = FIXTURES / "web"
+WEB = Path(__file__).parent / "fixtures_web"
 BODY = (
     "Two keepers moved back into the Skerry Point lighthouse on Monday, forty years after the light was automated, "
     "as part of a trial run by the harbour trust.\n\n"
