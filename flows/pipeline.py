@@ -38,10 +38,10 @@ def pipeline(
     workers: int | None = None,
     dask_address: str | None = None,
 ) -> dict:
-    """Run the whole DAG on ``paths`` (files, folders, globs) into the lake under ``data_dir``.
+    """Run the whole DAG on ``paths`` (files, folders, globs, URLs) into the lake under ``data_dir``.
 
     Args:
-        paths: files, folders (read recursively) and glob patterns to ingest.
+        paths: files, folders (read recursively), glob patterns and http(s) URLs to ingest.
         data_dir: the lake and warehouse location: a local folder or ``s3://bucket/prefix``.
         shard_max_bytes: input bytes per shard (default: the ``shard_max_bytes`` setting).
         workers: shards extracted at once, each in a process of its own (default: one per core

@@ -19,8 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     default_dir = Settings.from_env().data_dir
     p = argparse.ArgumentParser(prog="newsevents", description="News articles in, a warehouse of political events out.")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the whole pipeline on files, folders or globs")
-    run.add_argument("paths", nargs="+", metavar="PATH", help="article files (.txt, .jsonl), folders or glob patterns")
+    run = sub.add_parser("run", help="run the whole pipeline on files, folders, globs or http(s) URLs")
+    run.add_argument("paths", nargs="+", metavar="PATH", help="article files (text, JSON Lines, HTML, feeds, WARC; compressed too), folders, glob patterns or http(s) URLs")
     run.add_argument("--data-dir", default=default_dir, help=f"lake and warehouse location (default: {default_dir})")
     run.add_argument("--shard-max-bytes", type=int, default=None, help="input bytes per shard")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")

@@ -8,7 +8,7 @@ Declared write semantics (per dataset, in the spirit of dlt's write dispositions
 | event_mentions   | append      | mention_id                   | event date                |
 | quarantine       | append      | source + raw_hash            | day quarantined           |
 | _ledger          | append      | source_key + raw_hash        | -                         |
-| events           | replace     | event_id                     | - (one file, rebuilt)     |
+| events           | merge       | event_id (per event group)   | bucket of the event group |
 
 File names derive from the shard's content, every file is written atomically, and the
 ledger file is written last as the shard's commit point (see :mod:`warehouse.lake`).
