@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import query
+from conftest import free_port, query
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,12 +52,6 @@ ARTICLES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -87,7 +80,7 @@ def dashboard(tmp_path_factory):
         f.write('{"id": "d-007", "title": "cut short\n')  # quarantined
     data_dir = root / "data"
     pipeline(paths=[str(feed)], data_dir=str(data_dir))
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(BIN), "dashboard", "--data-dir", str(data_dir), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"

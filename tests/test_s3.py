@@ -14,17 +14,11 @@ from typing import Iterator
 
 import pytest
 
-from conftest import FIXTURES, query
+from conftest import FIXTURES, free_port, query
 
 BUCKET = "newsevents-test"
 DATA_DIR = f"s3://{BUCKET}/lake-test"
 PREFIX = "lake-test/"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -43,7 +37,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory) -> Iterator[str]:
     """An S3 server on 127.0.0.1 with an empty bucket; AWS_* variables point at it. Yields its URL."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
