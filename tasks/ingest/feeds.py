@@ -10,7 +10,6 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import feedparser
-import trafilatura
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -79,6 +78,8 @@ def _fragment_text(html: str) -> str:
         return ""
     if "<" not in html:
         return html.strip()
+    import trafilatura  # imported on first use, as in ``html``
+
     doc = trafilatura.bare_extraction(f"<html><body><article>{html}</article></body></html>", include_comments=False, fast=True)
     text = doc.text if doc is not None and doc.text else ""
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import htmldate
-import trafilatura
-from trafilatura.utils import load_html
-
 from tasks.ingest.records import InputError
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -21,6 +17,9 @@ def extract_page(html: str, url: str | None = None) -> tuple[str, dict[str, Any]
 
     Raises :class:`InputError` (``not_html``, ``no_text``) when there is no article in it.
     """
+    import trafilatura  # imported on first use: a run without web pages need not pay for it
+    from trafilatura.utils import load_html
+
     tree = load_html(html)
     if tree is None:
         raise InputError("not_html", "no HTML document could be parsed from it; check the file is a web page")
@@ -49,6 +48,8 @@ def extract_page(html: str, url: str | None = None) -> tuple[str, dict[str, Any]
 
 def _date(tree, original: bool, url: str | None) -> str | None:
     """The page's publication (``original``) or last-update date from meta tags, JSON-LD, URL and text."""
+    import htmldate
+
     try:
         return htmldate.find_date(tree, url=url, original_date=original, extensive_search=False, outputformat=DATE_FORMAT)
     except (ValueError, TypeError):

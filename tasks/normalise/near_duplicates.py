@@ -22,13 +22,15 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from warehouse.lake import Lake
 from warehouse.signatures import lake_candidates
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE_WORDS = 5  # words per shingle
 MAX_WORDS = 2_000  # words of a body that are shingled (a long story has 1,500-3,000)
@@ -41,8 +43,17 @@ _PRIME = np.uint64(0x100000001B3)  # FNV-64 prime: mixes word hashes into a shin
 
 
 @cache
+def _datasketch() -> Any:
+    """datasketch, imported on first use (it imports SciPy: a second of start-up that a run with
+    nothing new to normalise need not pay)."""
+    import datasketch
+
+    return datasketch
+
+
+@cache
 def _permutations(num_perm: int) -> np.ndarray:
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+    return _datasketch().MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
 
 
 def _identity(value: int) -> int:
@@ -87,7 +98,7 @@ def fingerprint(body: str, num_perm: int) -> MinHash | None:
         return None
     a, b = _permutations(num_perm)
     values = (_fmix32(hashes)[:, None] * a + b).min(axis=0)
-    return MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations(num_perm), hashfunc=_identity)
+    return _datasketch().MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations(num_perm), hashfunc=_identity)
 
 
 def encode(m: MinHash) -> str:
@@ -97,7 +108,7 @@ def encode(m: MinHash) -> str:
 
 def decode(text: str) -> MinHash:
     values = np.frombuffer(bytes.fromhex(text), dtype=">u4").astype(np.uint32)
-    return MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations(len(values)), hashfunc=_identity)
+    return _datasketch().MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations(len(values)), hashfunc=_identity)
 
 
 def band_keys(hexed: str, bands: int, rows: int) -> list[tuple[int, str]]:
@@ -116,8 +127,8 @@ class NearDuplicateFinder:
     threshold: float
     num_perm: int = 128
     lake: Lake | None = None
-    _params: tuple[int, int] = field(init=False)
-    _recent: MinHashLSH = field(init=False)
+    _params: tuple[int, int] = field(init=False, default=(0, 0))
+    _recent: Any = field(init=False, default=None)  # datasketch.MinHashLSH, made on the first articles
     _seen: dict[int, tuple[str, str, np.ndarray]] = field(init=False, default_factory=dict)  # key -> id, first copy, values
     _order: deque[int] = field(init=False, default_factory=deque)
     _count: int = field(init=False, default=0)
@@ -125,8 +136,6 @@ class NearDuplicateFinder:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"near_duplicate_threshold must lie in (0, 1], got {self.threshold}")
-        self._recent = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
-        self._params = (self._recent.b, self._recent.r)
 
     def link(self, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Set ``minhash`` on each article and ``duplicate_of`` on its near-duplicates, in order.
@@ -135,6 +144,11 @@ class NearDuplicateFinder:
         first copy, and stores no fingerprint of its own (its original has the same one).
         Returns the articles that became near-duplicates here.
         """
+        if not articles:
+            return []
+        if self._recent is None:
+            self._recent = _datasketch().MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+            self._params = (self._recent.b, self._recent.r)
         bands, rows = self._params
         prints: list[tuple[MinHash | None, str | None]] = []
         for a in articles:
