@@ -56,7 +56,7 @@ class RunSummary:
 
     @property
     def processed(self) -> int:
-        """Inputs accounted for so far: articles, duplicates, unchanged and quarantined."""
+        """Articles accounted for so far (the rate's count): new, duplicate, unchanged and quarantined."""
         return self.articles + self.duplicates + self.unchanged + self.quarantined
 
     def elapsed(self) -> float:
@@ -90,7 +90,7 @@ class Progress:
         rate = s.processed / elapsed if elapsed > 0 else 0.0
         figures = (
             f"{s.articles:,} new article(s), {s.duplicates:,} duplicate(s), {s.unchanged:,} unchanged, "
-            f"{s.quarantined:,} quarantined; {rate:,.0f} inputs/s, {elapsed:.1f} s"
+            f"{s.quarantined:,} quarantined; {rate:,.0f} articles/s, {elapsed:.1f} s"
         )
         line = f"shard {s.shards}/{self.total}: {figures}"
         self.logger.info(line)
@@ -112,7 +112,7 @@ def summary_text(s: dict[str, Any]) -> str:
     reasons = ", ".join(f"{n} {reason}" for reason, n in s["quarantined_by_reason"].items())
     lines = [
         f"run {s['run_id']}: {s['inputs']} input file(s) in {s['shards']} shard(s), {s['duration_seconds']:.1f} s "
-        f"({s['articles_per_second']:,.0f} inputs/s)",
+        f"({s['articles_per_second']:,.0f} articles/s)",
         f"  articles: {s['articles']} new, {s['duplicates']} known duplicate(s), {s['unchanged']} unchanged (already in the lake)",
         f"  quarantined: {s['quarantined']}" + (f" ({reasons}; see: newsevents sql \"select * from quarantine\")" if s["quarantined"] else ""),
         f"  event mentions: {s['mentions']} new; events in the lake: {s['events']}; occurred visits counted: {s['visits']}",
@@ -148,7 +148,7 @@ def summary_rows(s: dict[str, Any]) -> list[tuple[str, Any]]:
         ("occurred visits", s["visits"]),
         ("interrupted shards repaired", len(s["recovered_shards"])),
         ("duration (s)", round(s["duration_seconds"], 2)),
-        ("inputs/s", round(s["articles_per_second"], 1)),
+        ("articles/s", round(s["articles_per_second"], 1)),
     ]
 
 
