@@ -57,8 +57,15 @@ class Cell:
     end: dt.date | None = None
 
 
+# The filters other than the period, on rows of `events`.
+_FILTERS = """list_contains($statuses, status)
+        and confidence >= $min_confidence
+        and (len($countries) = 0
+             or list_contains($countries, actor_country)
+             or list_contains($countries, recipient_country))"""
+
 # The visit events the filters select; `value` is 1 per event or its mentions.
-_SELECTED = """
+_SELECTED = f"""
 selected as (
     select
         event_id,
@@ -77,11 +84,7 @@ selected as (
     from events
     where event_type = 'CONSULT' and event_mode = 'visit'
         and event_date between $start and $end
-        and list_contains($statuses, status)
-        and confidence >= $min_confidence
-        and (len($countries) = 0
-             or list_contains($countries, actor_country)
-             or list_contains($countries, recipient_country))
+        and {_FILTERS}
         and actor_country is not null and recipient_country is not null
 )
 """
@@ -172,11 +175,7 @@ def top_dyads(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 20) -> pd
         from events
         where event_type = 'CONSULT' and event_mode = 'visit'
             and event_date between $prev_start and $prev_end
-            and list_contains($statuses, status)
-            and confidence >= $min_confidence
-            and (len($countries) = 0
-                 or list_contains($countries, actor_country)
-                 or list_contains($countries, recipient_country))
+            and {_FILTERS}
         group by all
     )
     select
