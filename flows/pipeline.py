@@ -73,6 +73,7 @@ def pipeline(
                 records, rejected = ingest(shard)
                 normalised = normalise(quote(records), quote(not_found + rejected), quote(ledger), run_id, now,
                                        near_duplicates=quote(near_duplicates))
+                del records, rejected  # the raw texts are not needed while the shard waits for extraction
                 for done, mentions in extract.submit(normalised):
                     progress.add(publish(quote(lake), quote(done), quote(mentions), run_id, now), done.rejected)
             for done, mentions in extract.drain():

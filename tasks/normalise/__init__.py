@@ -60,14 +60,14 @@ def normalise_records(
     """
     out = NormalisedShard()
     for bad in rejected:
-        if bad.raw_hash and (bad.source, bad.raw_hash) in ledger.seen_inputs:
+        if bad.raw_hash and ledger.seen_input(bad.source, bad.raw_hash):
             out.unchanged += 1
             continue
         out.rejected.append(bad)
         if bad.raw_hash:
             out.ledger.append(_ledger_row(bad.source, bad.raw_hash, "quarantined", None, None, run_id, now))
     for record in records:
-        if (record.source_key, record.raw_hash) in ledger.seen_inputs:
+        if ledger.seen_input(record.source_key, record.raw_hash):
             out.unchanged += 1
             continue
         fields = record.fields
@@ -81,11 +81,11 @@ def normalise_records(
         stamp = published or parsed.updated_at
         content_hash = digest(parsed.body)
         article_id = digest(article_identity(record))[:16]
-        if (article_id, content_hash) in ledger.versions:
+        if ledger.has_version(article_id, content_hash):
             out.unchanged += 1
             out.ledger.append(_ledger_row(record.source_key, record.raw_hash, "article", article_id, content_hash, run_id, now))
             continue
-        first = ledger.by_content.get(content_hash)
+        first = ledger.first_with(content_hash)
         duplicate_of = first if first and first != article_id else None
         out.articles.append(
             {
@@ -121,7 +121,7 @@ def normalise_records(
     _link_near_duplicates(out, ledger, near_duplicates)
     for bad in out.rejected:
         if bad.raw_hash:
-            ledger.seen_inputs.add((bad.source, bad.raw_hash))
+            ledger.add_input(bad.source, bad.raw_hash)
     return out
 
 
@@ -138,8 +138,8 @@ def _link_near_duplicates(out: NormalisedShard, ledger: LedgerIndex, finder: Nea
         key = (article["article_id"], article["content_hash"])
         if key in rows:
             rows[key]["outcome"] = "duplicate"
-        if ledger.by_content.get(article["content_hash"]) == article["article_id"]:
-            ledger.by_content[article["content_hash"]] = article["duplicate_of"]
+        if ledger.first_with(article["content_hash"]) == article["article_id"]:
+            ledger.set_first(article["content_hash"], article["duplicate_of"])
 
 
 def _ledger_row(source_key, raw_hash, outcome, article_id, content_hash, run_id, now) -> dict[str, Any]:
