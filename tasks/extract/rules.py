@@ -140,18 +140,30 @@ def _title_words() -> str:
 @cache
 def _titles() -> re.Pattern[str]:
     """A title after a country word: "('s) Deputy Foreign Minister"."""
-    return re.compile(rf"^(?:[\s'’s-]|\b[A-Za-z-]+\s){{0,3}}?(?:{_title_words()})\b", re.I)
+    return re.compile(rf"^(?:[\s'’s-]|\b[A-Za-z-]+\s){{0,4}}?(?:{_title_words()})\b", re.I)
 
 
 @cache
 def _title_name() -> re.Pattern[str]:
     """A title before a word (matched on lower-cased text): "president xi", "ministers"."""
-    return re.compile(rf"\b(?:{_title_words()})s?[ \t]+")
+    return re.compile(rf"\b(?:{_title_words()})s?,?[ \t]+")
+
+
+@cache
+def _apposed_title() -> re.Pattern[str]:
+    """A name, then a country and a title: "Lee Do-hoon, South Korea's special representative"."""
+    return re.compile(
+        rf"[A-Z][\w'’-]+,[ \t]+(?:the[ \t]+|a[ \t]+)?[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){{0,3}}[ \t]+"
+        rf"(?:[\w-]+[ \t]+){{0,4}}?(?i:{_title_words()})\b"
+    )
 
 
 def _names_titled_person(sentence: str, lowered: str) -> bool:
-    """Does a title come before a capitalised word ("President Xi", "MINISTER DIEGO")?"""
-    return any(sentence[m.end() : m.end() + 1].isupper() for m in _title_name().finditer(lowered))
+    """Does a title come before a capitalised word ("President Xi", "MINISTER DIEGO"), or
+    after a name and a country ("Lee Do-hoon, South Korea's special representative")?"""
+    return any(sentence[m.end() : m.end() + 1].isupper() for m in _title_name().finditer(lowered)) or bool(
+        _apposed_title().search(sentence)
+    )
 
 
 @cache
@@ -467,6 +479,8 @@ PARTICLE = re.compile(r"^(?:AL|EL)-")
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|de|van|von|da|di|du|le)[- ])?[A-Z][\w'’.-]*"
 NAME = re.compile(rf"[ \t]+((?:{NAME_TOKEN}[ \t]+){{0,3}}{NAME_TOKEN})")
 NAME_OF = re.compile(r"\b([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2})[ \t]+of[ \t]+(?:the[ \t]+)?$")
+NAME_AFTER = re.compile(rf",[ \t]+((?:{NAME_TOKEN}[ \t]+){{1,3}}{NAME_TOKEN})(?=,)")  # "Mongolia's official, Gundegma Jargalshaihan,"
+NAME_APPOSED = re.compile(r"(?:^|[^\w'’.-])([A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,3}),[ \t]+(?:the[ \t]+|a[ \t]+)?$")
 MONTH_WORDS = frozenset("january february march april may june july august september october november december".split())
 CALENDAR_WORDS = MONTH_WORDS | frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow".split())
 CAPITALS_NOT_NAMES = CALENDAR_WORDS | frozenset(
@@ -499,12 +513,17 @@ def _introduced(sentence: str, actors: list[ActorMention]) -> list[ActorMention]
     covered = [(a.start, a.end) for a in actors]
     out = []
     for a in actors:
-        if a.country is None or a.kind not in ("demonym", "country", "capital"):
+        if a.country is None or a.kind not in ("demonym", "country", "capital", "seat"):
             continue
         possessive = sentence.startswith(("'s", "’s"), a.end)
-        modifier = a.kind == "demonym" or possessive or (a.kind == "country" and _is_agent(sentence, a))
+        modifier = a.kind == "demonym" or possessive or (a.kind in ("country", "seat") and _is_agent(sentence, a))
         title = _titles().match(sentence[a.end : a.end + 40]) if modifier else None
-        if title:
+        if title and not NAME.match(sentence, a.end + title.end()):
+            # "Lee Do-hoon, South Korea's special representative": the name stands before the title
+            m = NAME_AFTER.match(sentence, a.end + title.end()) or NAME_APPOSED.search(sentence, max(0, a.start - 60), a.start)
+            tokens = _name_tokens(m.group(1), capitals) if m else []
+            start = m.start(1) if m else 0
+        elif title:
             m = NAME.match(sentence, a.end + title.end())
             tokens = _name_tokens(m.group(1), capitals) if m else []
             start = m.start(1) if m else 0
@@ -528,7 +547,11 @@ def _introduced(sentence: str, actors: list[ActorMention]) -> list[ActorMention]
 def _with_introduced(sentence: str, found: list[ActorMention]) -> list[ActorMention]:
     """The gazetteer's mentions of a sentence and the people it introduces, in order."""
     introduced = _introduced(sentence, found)
-    return sorted(found + introduced, key=lambda a: a.start) if introduced else found
+    if not introduced:
+        return found
+    # a name the gazetteer matched inside an introduced person's name is that person ("Vargas" in "Edmundo Vargas Carreno")
+    inside = [a for a in found if a.kind == "person" and any(p.start <= a.start and a.end <= p.end for p in introduced)]
+    return sorted([a for a in found if a not in inside] + introduced, key=lambda a: a.start)
 
 
 def _memory(actors_by_sentence: list[list[ActorMention]]) -> dict[str, ActorMention | None]:
