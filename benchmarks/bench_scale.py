@@ -1,6 +1,6 @@
 """The pipeline at scale: generated corpora of N articles with known visits, end to end.
 
-    python benchmarks/bench_scale.py [--articles 10000 100000 1000000] [--work DIR] [--embedded]
+    python benchmarks/bench_scale.py [--articles 10000 100000 1000000] [--work DIR] [--embedded] [--dask 1 2]
 
 For each N: generates the corpus (``generate_corpus.py``, kept in ``--work`` for the next
 time), then times ``newsevents run`` on it (a fresh lake), ``select * from visit_counts``
@@ -12,6 +12,10 @@ and precision of the visits against the corpus's truth (by visitor, host and mon
 
 Runs go against a Prefect server started here once (as ``newsevents server start`` would
 give), or the one ``PREFECT_API_URL`` names; ``--embedded`` lets each run start its own.
+
+``--dask 1 2`` makes only the first run, once per number of workers, with extraction on a
+Dask ``LocalCluster`` of that many single-threaded worker processes (``newsevents run --dask``),
+and prints the speed-up and the workers' peak memory.
 
 ``--events-only`` measures the clustering step alone, without Prefect, on a lake whose
 articles and mentions are written straight into it (one mention for two articles of
@@ -98,13 +102,19 @@ def lake_mb(data_dir: Path) -> float:
     return sum(f.stat().st_size for f in (data_dir / "lake").rglob("*.parquet")) / 2**20
 
 
-def bench(n: int, work: Path) -> None:
+def _corpus(n: int, work: Path) -> Path:
+    """The generated corpus of ``n`` articles under ``work`` (generated the first time)."""
     corpus = work / f"corpus-{n}"
     if not (corpus / "gold_new.tsv").exists():
         started = time.perf_counter()
         subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate_corpus.py"), "--articles", str(n),
                         "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
         print(f"[{n:,}] corpus generated in {time.perf_counter() - started:.0f} s", flush=True)
+    return corpus
+
+
+def bench(n: int, work: Path) -> None:
+    corpus = _corpus(n, work)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         data_dir = Path(tmp) / "data"
         target = ["--data-dir", str(data_dir)]
@@ -123,6 +133,29 @@ def bench(n: int, work: Path) -> None:
         print(f"[{n:,}] after the new articles: {scores(data_dir, truth)}", flush=True)
         seconds, peak, _ = run(["rebuild", *target])
         print(f"[{n:,}] newsevents rebuild (full re-cluster): {seconds:.1f} s, peak {peak:,.0f} MiB", flush=True)
+
+
+def dask_runs(n: int, work: Path, worker_counts: list[int]) -> None:
+    """The first run of ``n`` articles with extraction on a Dask ``LocalCluster`` of each number of
+    single-threaded worker processes (``newsevents run --dask``); the speed-up against the first."""
+    import resource
+
+    from distributed import Client, LocalCluster
+
+    corpus = _corpus(n, work)
+    first = None
+    for workers in worker_counts:
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            os.environ["DASK_TEMPORARY_DIRECTORY"] = str(Path(tmp) / "dask")
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                seconds, peak, _ = run(["run", str(corpus / "corpus"), "--data-dir", str(Path(tmp) / "data"),
+                                        "--dask", cluster.scheduler_address])
+                worker_peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        first = first or seconds
+        print(f"[{n:,}, dask] {workers} worker(s): {seconds:.1f} s = {n / seconds:,.0f} articles/s end to end "
+              f"({first / seconds:.2f}x the first), peak {peak:,.0f} MiB (flow), "
+              f"{max(worker_peaks.values()):,.0f} MiB (largest worker)", flush=True)
 
 
 def events_only(n: int, work: Path) -> None:
@@ -178,6 +211,8 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "newsevents-scale")
     ap.add_argument("--embedded", action="store_true", help="no shared server: each run starts Prefect's embedded one")
     ap.add_argument("--events-only", action="store_true", help="time only the clustering step, on lakes written directly")
+    ap.add_argument("--dask", type=int, nargs="+", metavar="WORKERS",
+                    help="only the first run, extracted on a Dask LocalCluster of each number of workers (e.g. 1 2)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.events_only:
@@ -201,7 +236,7 @@ def main() -> int:
     print(f"Prefect: {os.environ.get('PREFECT_API_URL', 'embedded')}", flush=True)
     try:
         for n in args.articles:
-            bench(n, args.work)
+            dask_runs(n, args.work, args.dask) if args.dask else bench(n, args.work)
     finally:
         if server is not None:
             server.stop()

@@ -108,7 +108,7 @@ class Extraction:
         self.run_id = run_id
         self.task = timed(extract_shard_task, settings)
         if settings.dask_address:  # Dask runs tasks in worker threads, where a timeout cannot interrupt them
-            self.task = self.task.with_options(timeout_seconds=None)
+            self.task = extract_shard_task.with_options(cache_policy=NO_CACHE)  # (with_options(timeout_seconds=None) keeps it)
         self.window = workers + 1
         self.pending: deque[tuple[NormalisedShard, PrefectFuture | list[dict[str, Any]] | None]] = deque()
 
@@ -119,7 +119,7 @@ class Extraction:
         elif self.runner is None:
             self.pending.append((shard, self.task(Articles(shard.articles), self.run_id)))
         else:
-            self.pending.append((shard, self.runner.submit(self.task, {"articles": Articles(shard.articles), "run_id": self.run_id})))
+            self.pending.append((shard, self.runner.submit(self.task, {"articles": _payload(shard), "run_id": self.run_id})))
         while self.pending and (len(self.pending) > self.window or _done(self.pending[0][1])):
             yield self._next()
 
@@ -133,6 +133,13 @@ class Extraction:
         if found is None:
             return shard, []
         return shard, found.result() if isinstance(found, PrefectFuture) else found
+
+
+def _payload(shard: NormalisedShard) -> Articles:
+    """What a worker needs to extract a shard: its articles that are not known duplicates (extraction
+    skips those), without their MinHash (1 KB each, for near-duplicates only). The payload is
+    pickled and held until the worker answers, so it is a third of what the shard holds."""
+    return Articles([{k: v for k, v in a.items() if k != "minhash"} for a in shard.articles if not a["duplicate_of"]])
 
 
 def _done(found: PrefectFuture | list | None) -> bool:
