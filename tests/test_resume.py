@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import anyio
@@ -34,6 +35,9 @@ def write_inputs(folder: Path) -> Path:
 
 
 def task_run_names(flow_run_id: str) -> list[str]:
+    """The flow run's task run names, once the server has recorded them all: it records task
+    runs from the events the run sends, which may still be arriving when the flow returns
+    (on a loaded machine some were), so the list is read until three reads a second apart agree."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -41,7 +45,15 @@ def task_run_names(flow_run_id: str) -> list[str]:
         async with get_client() as client:
             return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
 
-    return sorted(t.name.rsplit("-", 1)[0] for t in anyio.run(read))
+    reads: list[list[str]] = []
+    deadline = time.monotonic() + 60
+    while len(reads) < 3 or reads[-1] != reads[-2] or reads[-2] != reads[-3]:
+        if time.monotonic() > deadline:
+            break
+        if reads:
+            time.sleep(1)
+        reads.append(sorted(t.name.rsplit("-", 1)[0] for t in anyio.run(read)))
+    return reads[-1]
 
 
 def part_files(data_dir: Path) -> dict[str, float]:

@@ -15,7 +15,8 @@ import tempfile
 import duckdb
 import pyarrow as pa
 
-from warehouse.build import _sql_literal, create_views
+from schemas import ARTICLES
+from warehouse.build import _raw_view_sql, _sql_literal
 from warehouse.lake import Lake, fsspec_filesystem
 
 MAX_PER_KEY = 20  # stored articles returned per band key (the first by article id): bounds a shard's matches
@@ -41,7 +42,7 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
         con.execute(f"set temp_directory = {_sql_literal(tempfile.gettempdir())}")
         if not lake.is_local:
             con.register_filesystem(fsspec_filesystem(lake.data_dir))
-        create_views(con, lake)
+        con.execute(_raw_view_sql(lake, ARTICLES))  # raw_articles only: the other views list their files too
         columns = {name for (name,) in con.execute("select column_name from (describe raw_articles)").fetchall()}
         if "minhash" not in columns:
             return []

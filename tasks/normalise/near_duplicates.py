@@ -7,9 +7,10 @@ than :data:`MIN_WORDS` words get no fingerprint (only exact duplicates are found
 a few shared words say too little).
 
 Two articles are near-duplicates when their estimated Jaccard similarity reaches the
-``near_duplicate_threshold`` setting. Candidates come from LSH bands: datasketch's
-:class:`~datasketch.MinHashLSH` over the run's latest articles (at most
-:data:`MAX_RECENT`, in memory: the shards before may still be on their way to the lake),
+``near_duplicate_threshold`` setting. Candidates come from LSH bands (as many bands and
+rows as datasketch's :class:`~datasketch.MinHashLSH` chooses for the threshold): an index of
+the band keys of the run's latest articles (at most :data:`MAX_RECENT`, in memory: the
+shards before may still be on their way to the lake),
 and the same bands looked up in the ``minhash`` column of the articles the lake already
 holds (:func:`warehouse.signatures.lake_candidates`, streamed by DuckDB, so memory does
 not grow with the lake). A near-duplicate links to the first copy (``duplicate_of``): to
@@ -86,6 +87,15 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+def _values(body: str, num_perm: int) -> np.ndarray | None:
+    """The MinHash values :func:`fingerprint` holds, without building the datasketch object."""
+    hashes = shingle_hashes(body)
+    if hashes is None:
+        return None
+    a, b = _permutations(num_perm)
+    return (_fmix32(hashes)[:, None] * a + b).min(axis=0).astype(np.uint32)
+
+
 def fingerprint(body: str, num_perm: int) -> MinHash | None:
     """The body's MinHash, or None when it is too short to have one.
 
@@ -93,11 +103,9 @@ def fingerprint(body: str, num_perm: int) -> MinHash | None:
     ``a * fmix32(h) + b`` modulo 2**32 per permutation), taken in one array operation
     instead of a Python loop over the shingles (tested to be equal).
     """
-    hashes = shingle_hashes(body)
-    if hashes is None:
+    values = _values(body, num_perm)
+    if values is None:
         return None
-    a, b = _permutations(num_perm)
-    values = (_fmix32(hashes)[:, None] * a + b).min(axis=0)
     return _datasketch().MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations(num_perm), hashfunc=_identity)
 
 
@@ -117,18 +125,27 @@ def band_keys(hexed: str, bands: int, rows: int) -> list[tuple[int, str]]:
     return [(b, hexed[b * width : (b + 1) * width]) for b in range(bands)]
 
 
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two MinHash value arrays (as ``MinHash.jaccard`` computes it)."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
 @dataclass
 class NearDuplicateFinder:
     """Finds near-duplicates of each shard's articles among themselves, among the articles
     of the shards normalised before them (the last :data:`MAX_RECENT`, kept in memory: they
     may still be on their way to the lake) and among the articles ``lake`` holds (None:
-    the lake is not searched)."""
+    the lake is not searched).
+
+    The articles in memory are indexed by their LSH band keys (datasketch's choice of bands
+    and rows for the threshold), which finds exactly the candidates ``MinHashLSH.query``
+    finds, in plain dictionaries of the hex band strings (no MinHash object per article)."""
 
     threshold: float
     num_perm: int = 128
     lake: Lake | None = None
     _params: tuple[int, int] = field(init=False, default=(0, 0))
-    _recent: Any = field(init=False, default=None)  # datasketch.MinHashLSH, made on the first articles
+    _bands: list[dict[str, list[int]]] = field(init=False, default_factory=list)  # per band: key -> articles
     _seen: dict[int, tuple[str, str, np.ndarray]] = field(init=False, default_factory=dict)  # key -> id, first copy, values
     _order: deque[int] = field(init=False, default_factory=deque)
     _count: int = field(init=False, default=0)
@@ -146,48 +163,56 @@ class NearDuplicateFinder:
         """
         if not articles:
             return []
-        if self._recent is None:
-            self._recent = _datasketch().MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
-            self._params = (self._recent.b, self._recent.r)
+        if not self._bands:
+            lsh = _datasketch().MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+            self._params = (lsh.b, lsh.r)
+            self._bands = [{} for _ in range(lsh.b)]
         bands, rows = self._params
-        prints: list[tuple[MinHash | None, str | None]] = []
+        prints: list[tuple[np.ndarray | None, str | None]] = []
         for a in articles:
-            m = None if a["duplicate_of"] else fingerprint(a["body"], self.num_perm)
-            prints.append((m, encode(m) if m is not None else None))
+            values = None if a["duplicate_of"] else _values(a["body"], self.num_perm)
+            prints.append((values, values.astype(">u4").tobytes().hex() if values is not None else None))
         stored = self._stored_matches([h for _, h in prints if h is not None], bands, rows)
         root: dict[str, str] = {}  # article_id -> the first copy it stands for
         linked = []
-        for a, (m, hexed) in zip(articles, prints):
+        for a, (values, hexed) in zip(articles, prints):
             a["minhash"] = hexed
             if a["duplicate_of"]:
                 a["duplicate_of"] = root.get(a["duplicate_of"], a["duplicate_of"])
                 continue
-            if m is None:
+            if values is None:
                 continue
             best: tuple[float, str] | None = None
             for cand in stored.get(hexed, ()):
                 if cand["article_id"] != a["article_id"]:
-                    best = _better(best, m.jaccard(cand["minhash"]), cand["duplicate_of"] or cand["article_id"])
-            for key in self._recent.query(m):
-                other_id, first, values = self._seen[key]
+                    best = _better(best, _similarity(values, cand["values"]), cand["duplicate_of"] or cand["article_id"])
+            keys = [key for _, key in band_keys(hexed, bands, rows)]
+            for other in {k for band, key in zip(self._bands, keys) for k in band.get(key, ())}:
+                other_id, first, other_values = self._seen[other]
                 if other_id != a["article_id"]:
-                    best = _better(best, float(np.count_nonzero(m.hashvalues == values)) / self.num_perm, first)
+                    best = _better(best, _similarity(values, other_values), first)
             if best is not None and best[0] >= self.threshold and best[1] != a["article_id"]:
                 a["duplicate_of"] = root[a["article_id"]] = best[1]
                 linked.append(a)
-            self._remember(a["article_id"], a["duplicate_of"] or a["article_id"], m)
+            self._remember(a["article_id"], a["duplicate_of"] or a["article_id"], values, keys)
         return linked
 
-    def _remember(self, article_id: str, first: str, m: MinHash) -> None:
+    def _remember(self, article_id: str, first: str, values: np.ndarray, keys: list[str]) -> None:
         """Index an article for the shards that follow; forget the oldest beyond MAX_RECENT."""
         key = self._count = self._count + 1
-        self._seen[key] = (article_id, first, m.hashvalues)
-        self._recent.insert(key, m)
+        self._seen[key] = (article_id, first, values)
+        for band, band_key in zip(self._bands, keys):
+            band.setdefault(band_key, []).append(key)
         self._order.append(key)
         if len(self._order) > MAX_RECENT:
             old = self._order.popleft()
-            self._recent.remove(old)
-            del self._seen[old]
+            _, _, old_values = self._seen.pop(old)
+            bands, rows = self._params
+            for band, (_, band_key) in zip(self._bands, band_keys(old_values.astype(">u4").tobytes().hex(), bands, rows)):
+                holders = band[band_key]
+                holders.remove(old)
+                if not holders:
+                    del band[band_key]
 
     def _stored_matches(self, hexes: list[str], bands: int, rows: int) -> dict[str, list[dict[str, Any]]]:
         """For each encoded MinHash of the shard, the stored articles sharing one of its bands."""
@@ -203,7 +228,7 @@ class NearDuplicateFinder:
                 out.setdefault(h, {})[row["article_id"]] = {
                     "article_id": row["article_id"],
                     "duplicate_of": row["duplicate_of"],
-                    "minhash": decode(row["minhash"]),
+                    "values": np.frombuffer(bytes.fromhex(row["minhash"]), dtype=">u4").astype(np.uint32),
                 }
         return {h: list(found.values()) for h, found in out.items()}
 
