@@ -8,8 +8,6 @@ columns are read and only the matches are kept, so memory depends on the shard, 
 """
 from __future__ import annotations
 
-from typing import Any
-
 import tempfile
 
 import duckdb
@@ -23,16 +21,16 @@ MAX_PER_KEY = 20  # stored articles returned per band key (the first by article 
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this
 
 
-def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: int, num_perm: int) -> list[dict[str, Any]]:
+def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: int, num_perm: int) -> pa.Table | None:
     """Stored articles whose MinHash (of ``num_perm`` values) shares a band with ``keys``.
 
-    Returns rows ``article_id, duplicate_of, minhash, band, key`` (an article stored in
-    several versions may come once per version); at most :data:`MAX_PER_KEY` per key.
-    Rows written before the column existed, or with another number of permutations, are
-    not compared.
+    Returns a table of ``article_id, duplicate_of, minhash, band, key`` (an article stored
+    in several versions may come once per version), at most :data:`MAX_PER_KEY` rows per
+    key, or None when the lake has nothing to compare. Rows written before the column
+    existed, or with another number of permutations, are not compared.
     """
     if not keys or not lake.files("articles"):
-        return []
+        return None
     wanted = pa.table({"band": pa.array([k[0] for k in keys], pa.int64()), "key": pa.array([k[1] for k in keys], pa.string())})
     width = 8 * rows
     with duckdb.connect() as con:
@@ -45,29 +43,32 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
         con.execute(_raw_view_sql(lake, ARTICLES))  # raw_articles only: the other views list their files too
         columns = {name for (name,) in con.execute("select column_name from (describe raw_articles)").fetchall()}
         if "minhash" not in columns:
-            return []
+            return None
         con.register("wanted", wanted)
-        # each band's slice is first probed against that band's keys while scanning (a hash set
-        # per band, nothing else kept), so only the few matching rows are cut into bands and
-        # ranked: cutting every stored row (unnest) held them all in memory (+600 MB at 100k)
+        # first each band's slice of every stored row is probed against that band's keys while
+        # scanning (a hash set per band, nothing else kept): few rows match. Only those are then
+        # cut into bands and ranked, carrying a row number rather than their 1 KB MinHash, which
+        # is joined back to the hits last (cutting every stored row held them all in memory:
+        # +600 MB at 100k; cutting the matches with their MinHash, +400 MB at 500k)
         probes = " or ".join(f"substr(minhash, {1 + b * width}, {width}) in (select key from wanted where band = {b})"
                              for b in range(bands))
+        matched = con.sql(f"""
+            select article_id, duplicate_of, minhash from raw_articles
+            where minhash is not null and length(minhash) = {8 * num_perm} and ({probes})
+        """).to_arrow_table()
+        con.register("matched", matched.append_column("rid", pa.array(range(matched.num_rows), pa.int64())))
         result = con.sql(
             f"""
-            with stored as (
-                select article_id, duplicate_of, minhash
-                from raw_articles
-                where minhash is not null and length(minhash) = {8 * num_perm} and ({probes})
+            with banded as (
+                select rid, article_id, b.band, substr(minhash, 1 + cast(b.band as integer) * {width}, {width}) as key
+                from matched, range({bands}) b(band)
             ),
-            banded as (
-                select article_id, duplicate_of, minhash, unnest(range({bands})) as band from stored
-            ),
-            keyed as (
-                select *, substr(minhash, 1 + cast(band as integer) * {width}, {width}) as key from banded
+            hits as (
+                select banded.* from banded semi join wanted on banded.band = wanted.band and banded.key = wanted.key
+                qualify row_number() over (partition by banded.band, banded.key order by banded.article_id) <= {MAX_PER_KEY}
             )
-            select keyed.article_id, keyed.duplicate_of, keyed.minhash, keyed.band, keyed.key
-            from keyed semi join wanted on keyed.band = wanted.band and keyed.key = wanted.key
-            qualify row_number() over (partition by keyed.band, keyed.key order by keyed.article_id) <= {MAX_PER_KEY}
+            select hits.article_id, m.duplicate_of, m.minhash, hits.band, hits.key
+            from hits join matched m on hits.rid = m.rid
             """
         ).to_arrow_table()
-    return result.to_pylist()
+    return result
