@@ -7,8 +7,10 @@ A sentence is a candidate sentence when it holds a travel or meeting word
 people introduced by title and nationality, later surnames) and of the article's context:
 the person the text was about before it ("he", "she"), the people of the sentence before,
 the person the article names most, the dateline's country and the place of the article's
-last summit. Every ordered pair of two different countries is a candidate; the model
-(``visits.py``) decides which are visits, with what status and date. The work per article
+last summit. Every ordered pair of two different countries is a candidate, once for each
+of the two likeliest ways the sentence names the visitor's country (``MAX_VISITORS``:
+training learns which of them stands for the visitor); the model (``visits.py``) decides
+which are visits, with what status and date. The work per article
 is bounded: at most ``MAX_PARTIES`` named countries and ``MAX_PREVIOUS`` people of the
 sentence before per sentence.
 """
@@ -22,6 +24,7 @@ from tasks.extract.gazetteer import ActorMention
 
 MAX_PARTIES = 8  # countries per sentence taken as parties, nearest the visit words first
 MAX_PREVIOUS = 3  # people of the sentence before taken as parties
+MAX_VISITORS = 2  # ways a visitor country is named in a sentence, each a candidate
 CONTEXT_RANK = ("pronoun", "last_person", "previous", "topic", "dateline", "venue")  # when a country has no mention
 
 
@@ -108,9 +111,10 @@ def _host_and_trigger(hosts: list[Party], triggers: list[rules._Trigger], senten
     return best[1], best[2]
 
 
-def _visitor(visitors: list[Party], trigger: rules._Trigger, sentence: str) -> Party:
-    """The visitor mention nearest the chosen visit word, before it rather than after, a
-    person or titled actor rather than a place; context parties last."""
+def _visitors(visitors: list[Party], trigger: rules._Trigger, sentence: str) -> list[Party]:
+    """The ``MAX_VISITORS`` likeliest visitor parties of a country: mentions nearest the
+    chosen visit word, before it rather than after, a person or titled actor rather than a
+    place; context parties last. The model learns which of them stands for the visitor."""
     def cost(p: Party) -> float:
         if p.mention is None or p.source != "mention":
             return 10_000 + CONTEXT_RANK.index(p.source)
@@ -118,7 +122,7 @@ def _visitor(visitors: list[Party], trigger: rules._Trigger, sentence: str) -> P
         d = _words_between(sentence, m.end, trigger.start) if m.end <= trigger.start else 1.5 * _words_between(sentence, trigger.end, m.start) + 1
         return d + (6 if m.kind in PLACE_ONLY else 0) - (2 if m.kind == "person" else 0)
 
-    return min(visitors, key=cost)
+    return sorted(visitors, key=cost)[:MAX_VISITORS]
 
 
 def date_options(analysis: rules.Analysis, i: int, reference: dt.date | None) -> list[DateOption]:
@@ -149,6 +153,6 @@ def candidates(analysis: rules.Analysis, reference: dt.date | None) -> list[Cand
                 host, trigger = _host_and_trigger(b_parties, triggers, sentence)
                 if host.source != "mention":  # no host mention: the visit word nearest the visitor
                     _, trigger = _host_and_trigger([Party(p.country, p.source, p.mention) for p in a_parties], triggers, sentence)
-                visitor = _visitor(a_parties, trigger, sentence)
-                out.append(Candidate(i, visitor, host, trigger, dates))
+                for visitor in _visitors(a_parties, trigger, sentence):
+                    out.append(Candidate(i, visitor, host, trigger, dates))
     return out

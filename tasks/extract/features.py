@@ -94,6 +94,7 @@ class ArticleContext:
     dateline_country: str | None
     topic_country: str | None
     lead_countries: frozenset[str]  # countries named in the first sentence
+    venues: tuple[str | None, ...] = ()  # per sentence: the country of the last summit's place named so far
 
 
 PREPOSITIONS = frozenset("to in at for from of with by into on via".split())
@@ -136,12 +137,68 @@ def shape(text: str, trigger_spans: list[tuple[int, int]], offset: int, limit: i
     return "".join(out) or "_"
 
 
-def _structure(c: Candidate, actors: list, sentence: str) -> dict[str, float]:
+@dataclass
+class _SentenceView:
+    """What every candidate of one sentence reads the same way, computed once per sentence."""
+
+    mentions_of: dict[str, list]  # country -> its mentions
+    agents: list  # mentions that may travel or host
+    places: list
+    cues: list[tuple[int, str, str]]  # status cue words: offset, word, status
+    features: dict[str, float]  # features of the sentence as a whole
+    by_trigger: dict[tuple[int, int], dict[str, float]]  # features of each visit word, once computed
+    by_party: dict[tuple, dict[str, float]]  # features of each party at a visit word, once computed
+
+
+def _sentence_view(sentence: str, lowered: str, actors: list, index: int) -> _SentenceView:
+    mentions_of: dict[str, list] = {}
+    for a in actors:
+        if a.country:
+            mentions_of.setdefault(a.country, []).append(a)
+    agents = [a for a in actors if a.country and a.kind in AGENT_KINDS and not rules.PREPOSITION_BEFORE.search(sentence[max(0, a.start - 12) : a.start])]
+    places = [a for a in actors if a.country and a.kind in rules.PLACE_KINDS]
+    pattern, statuses = rules._cues()
+    cues = [(m.start(), m.group(0), statuses[m.group(0)]) for m in pattern.finditer(lowered)]
+    f = {"parties=" + _bucket(len(mentions_of)): 1.0, "sentence=" + _bucket(index): 1.0}
+    if NEGATION.search(lowered):
+        f["negation"] = 1.0
+    if any(q in sentence for q in rules.QUOTES):
+        f["quote"] = 1.0
+    if REPORTING.search(lowered):
+        f["reporting"] = 1.0
+    return _SentenceView(mentions_of, agents, places, cues, f, {}, {})
+
+
+def _trigger_features(t: rules._Trigger, sentence: str, lowered: str, view: _SentenceView) -> dict[str, float]:
+    """Features of a visit word: the word and its kind, the words next to it, status cue words
+    of the sentence near it or not."""
+    trig = lowered[t.start : t.end]
+    f: dict[str, float] = {f"trig={trig}": 1.0, f"trigkind={t.kind}": 1.0}
+    left = _words(lowered[max(0, t.start - 40) : t.start])[-3:]
+    right = _words(lowered[t.end : t.end + 40])[:3]
+    for w in left:
+        f[f"wl={w}"] = 1.0
+    for w in right:
+        f[f"wr={w}"] = 1.0
+    if left:
+        f[f"wl1={left[-1]}|{t.kind}"] = 1.0
+    if right:
+        f[f"wr1={right[0]}|{t.kind}"] = 1.0
+    for start, word, status in view.cues:
+        near = "near" if t.start - 60 <= start <= t.end + 40 else "far"
+        f[f"cue={status}|{near}"] = 1.0
+        if near == "near":
+            f[f"cuew={word}"] = 1.0
+    if "quote" in view.features and rules._quoted_apart(sentence, 0, t.start):
+        f["trig_in_quote"] = 1.0
+    return f
+
+
+def _structure(c: Candidate, view: _SentenceView) -> dict[str, float]:
     """Where each party's mention stands among the sentence's other mentions."""
     f: dict[str, float] = {}
     t = c.trigger
-    agents = [a for a in actors if a.country and a.kind in AGENT_KINDS and not rules.PREPOSITION_BEFORE.search(sentence[max(0, a.start - 12) : a.start])]
-    places = [a for a in actors if a.country and a.kind in rules.PLACE_KINDS]
+    agents, places = view.agents, view.places
     vm, hm = c.visitor.mention, c.host.mention
     if vm is not None and c.visitor.source == "mention":
         if agents and agents[0] is vm:
@@ -163,6 +220,20 @@ def _structure(c: Candidate, actors: list, sentence: str) -> dict[str, float]:
     return f
 
 
+LIST_JOINT = re.compile(r"^\s*(?:,\s*and|,|and|or)\s+(?:the\s+)?$")
+
+
+def _in_list(m, actors: list, sentence: str) -> bool:
+    """Is this mention one of a list of countries ("Japan, West Germany, France and Italy")?"""
+    for a in actors:
+        if a is m or a.country is None or a.kind not in ("country", "demonym", "capital"):
+            continue
+        gap = sentence[a.end : m.start] if a.end <= m.start else sentence[m.end : a.start] if m.end <= a.start else None
+        if gap is not None and LIST_JOINT.match(gap):
+            return True
+    return False
+
+
 def _discourse(c: Candidate, ctx: ArticleContext) -> dict[str, float]:
     f = {"pair_sentences=" + _bucket(ctx.pair_sentences.get((c.visitor.country, c.host.country), 0)): 1.0}
     if c.host.country == ctx.dateline_country:
@@ -177,6 +248,11 @@ def _discourse(c: Candidate, ctx: ArticleContext) -> dict[str, float]:
         f["h.in_lead"] = 1.0
     if c.visitor.country in ctx.lead_countries:
         f["v.in_lead"] = 1.0
+    venue = ctx.venues[c.index] if c.index < len(ctx.venues) else None
+    if venue is not None:
+        f["h.is_venue" if c.host.country == venue else "h.not_venue"] = 1.0
+        if c.visitor.country == venue:
+            f["v.is_venue"] = 1.0
     return f
 
 
@@ -188,20 +264,28 @@ def candidate_features(
     proposals: dict[tuple[str, str], list[rules.Visit]],
     ctx: ArticleContext,
     triggers: list[rules._Trigger],
+    views: dict[int, _SentenceView] | None = None,
 ) -> dict[str, float]:
-    """Features deciding whether ``c`` is a visit and whether it occurred or is planned."""
-    mentions_of: dict[str, list] = {}
-    for a in actors:
-        if a.country:
-            mentions_of.setdefault(a.country, []).append(a)
-    n_parties = len(mentions_of)
+    """Features deciding whether ``c`` is a visit and whether it occurred or is planned
+    (``views`` keeps what the candidates of one sentence share, between calls)."""
+    views = {} if views is None else views
+    view = views.get(c.index)
+    if view is None:
+        view = views[c.index] = _sentence_view(sentence, lowered, actors, c.index)
     t = c.trigger
     trig = lowered[t.start : t.end]
-    f: dict[str, float] = {"bias": 1.0, f"trig={trig}": 1.0, f"trigkind={t.kind}": 1.0}
-    f.update(_structure(c, actors, sentence))
+    of_trigger = view.by_trigger.get((t.start, t.end))
+    if of_trigger is None:
+        of_trigger = view.by_trigger[(t.start, t.end)] = _trigger_features(t, sentence, lowered, view)
+    f: dict[str, float] = {"bias": 1.0, **view.features, **of_trigger}
+    f.update(_structure(c, view))
     f.update(_discourse(c, ctx))
-    f.update(_party("v.", c.visitor, sentence, lowered, mentions_of.get(c.visitor.country, []), t))
-    f.update(_party("h.", c.host, sentence, lowered, mentions_of.get(c.host.country, []), t))
+    for prefix, party in (("v.", c.visitor), ("h.", c.host)):
+        key = (prefix, party.country, party.source, id(party.mention), t.start, t.end)
+        of_party = view.by_party.get(key)
+        if of_party is None:
+            of_party = view.by_party[key] = _party(prefix, party, sentence, lowered, view.mentions_of.get(party.country, []), t)
+        f.update(of_party)
     vm, hm = c.visitor.mention, c.host.mention
     vkind = vm.kind if vm is not None and c.visitor.source == "mention" else c.visitor.source
     hkind = hm.kind if hm is not None and c.host.source == "mention" else c.host.source
@@ -230,33 +314,10 @@ def candidate_features(
             f["trig_outside"] = 1.0
         else:
             f["trig_between"] = 1.0
-    f["parties=" + _bucket(n_parties)] = 1.0
-    f["sentence=" + _bucket(c.index)] = 1.0
-    left = _words(lowered[max(0, t.start - 40) : t.start])[-3:]
-    right = _words(lowered[t.end : t.end + 40])[:3]
-    for w in left:
-        f[f"wl={w}"] = 1.0
-    for w in right:
-        f[f"wr={w}"] = 1.0
-    if left:
-        f[f"wl1={left[-1]}|{t.kind}"] = 1.0
-    if right:
-        f[f"wr1={right[0]}|{t.kind}"] = 1.0
-    # status: cue words of the sentence, near the visit word or not
-    pattern, statuses = rules._cues()
-    for m in pattern.finditer(lowered):
-        near = "near" if t.start - 60 <= m.start() <= t.end + 40 else "far"
-        f[f"cue={statuses[m.group(0)]}|{near}"] = 1.0
-        if near == "near":
-            f[f"cuew={m.group(0)}"] = 1.0
-    if NEGATION.search(lowered):
-        f["negation"] = 1.0
-    if any(q in sentence for q in rules.QUOTES):
-        f["quote"] = 1.0
-        if rules._quoted_apart(sentence, 0, t.start):
-            f["trig_in_quote"] = 1.0
-    if REPORTING.search(lowered):
-        f["reporting"] = 1.0
+    for prefix, m in (("v.", vm if c.visitor.source == "mention" else None), ("h.", hm if c.host.source == "mention" else None)):
+        if m is not None and _in_list(m, actors, sentence):
+            f[f"{prefix}in_list"] = 1.0
+            f[f"{prefix}in_list|{t.kind}"] = 1.0
     # what the hand rules propose for this sentence
     same = proposals.get((c.visitor.country, c.host.country), [])
     if same:
@@ -307,10 +368,12 @@ def status_features(c: Candidate, lowered: str, tense: str, option: DateOption, 
         f[f"cue={statuses[m.group(0)]}|{side}"] = 1.0
         f[f"cuew={m.group(0)}|{side}"] = 1.0
         f[f"cue|rel={statuses[m.group(0)]}|{rel}"] = 1.0
-    left = _words(lowered[max(0, t.start - 30) : t.start])[-3:]
+    left = _words(lowered[max(0, t.start - 60) : t.start])[-6:]
     for w in left:
         f[f"wl={w}"] = 1.0
-    right = _words(lowered[t.end : t.end + 20])[:2]
+    if len(left) >= 2:
+        f[f"wl2={left[-2]} {left[-1]}"] = 1.0
+    right = _words(lowered[t.end : t.end + 40])[:4]
     for w in right:
         f[f"wr={w}"] = 1.0
     return f

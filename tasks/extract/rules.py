@@ -691,10 +691,20 @@ def analyse(text: str, reference_date: dt.date | None) -> Analysis | None:
             for trigger in triggers:
                 raw.extend(_visits_for(trigger, context))
             venue = next((h.country for t in triggers if t.kind == "meet" and SUMMIT.search(lowered[i], t.start, t.end)
-                          for h in _places_after(actors, sentence, t.end, limit=60, skip=True)), venue)
+                          for h in _places_after(actors, sentence, t.end, limit=60, skip=True) + _place_before(actors, sentence, t)),
+                         venue)
         last_person = _subject(sentence, actors) or last_person
     out.topic = _topic(out.actors)
     return out
+
+
+PLACE_BEFORE_GAP = re.compile(r"^(?:['’]s)?\s+(?:[a-z-]+\s+)?$")
+
+
+def _place_before(actors: list[ActorMention], sentence: str, trigger: _Trigger) -> list[ActorMention]:
+    """The place named just before a summit word: "the Venice economic summit", "Brussels talks"."""
+    return [a for a in actors if a.kind in ("city", "capital") and a.end <= trigger.start
+            and PLACE_BEFORE_GAP.match(sentence[a.end : trigger.start])][-1:]
 
 
 def _topic(actors_by_sentence: list[list[ActorMention]]) -> ActorMention | None:

@@ -6,7 +6,10 @@ from the gold visits of its article: a gold visit of the same visitor and host w
 evidence is this sentence makes it a visit of that status class (its date options are
 labelled by the gold date, at month level); a gold visit of the pair told in another
 sentence leaves it out of training (it may be a further mention of the same visit);
-anything else is no visit. Both heads are L2-regularised logistic regressions (scikit-learn,
+anything else is no visit. Where a sentence names the visitor's country more than once,
+the pair is several candidates: the visit head is fitted once, then again with
+only the candidate it scored highest kept as the visit (the others left out), so that it
+learns which mention stands for the party. Both heads are L2-regularised logistic regressions (scikit-learn,
 fixed settings, deterministic). Calibration and the default ``min_confidence`` come from
 out-of-fold predictions on the training articles, never from articles a fold was fitted on.
 """
@@ -153,6 +156,7 @@ def fit(examples: list[Example], cfg: dict[str, Any]) -> Model:
                 date_y.extend("1" if d else "0" for d in dates)
     date_head = _fit_head(date_rows, date_y, cfg["date_c"], cfg["min_feature_count"])
     rows, y, status_rows, status_y = [], [], [], []
+    keys: list[tuple[int, int, str, str]] = []
     for ex, lab in labelled:
         for c, f, opts, tense, (klass, dates) in zip(
             ex.prepared.candidates, ex.prepared.features, ex.prepared.date_features, ex.prepared.tenses, lab
@@ -163,10 +167,23 @@ def fit(examples: list[Example], cfg: dict[str, Any]) -> Model:
             row = with_date(f, c.dates[best], ex.reference)
             rows.append(row)
             y.append("0" if klass == "none" else "1")
+            keys.append((id(ex), c.index, c.visitor.country, c.host.country))
             if klass != "none":
                 status_rows.append(status_features(c, ex.prepared.masked[c.index], tense, c.dates[best], ex.reference))
                 status_y.append(klass)
     visit_head = _fit_head(rows, y, cfg["visit_c"], cfg["min_feature_count"])
+    # a visitor country named twice in a sentence is two candidates: keep as the visit the
+    # one the model finds likelier, leave the other out, and fit again
+    best: dict[tuple[int, int, str, str], tuple[float, int]] = {}
+    for n, (key, row, label) in enumerate(zip(keys, rows, y)):
+        if label == "1":
+            p = visit_head.proba(row)["1"]
+            if key not in best or p > best[key][0]:
+                best[key] = (p, n)
+    chosen = {n for _, n in best.values()}
+    keep = [n for n, (key, label) in enumerate(zip(keys, y)) if label == "0" or n in chosen]
+    if len(keep) < len(rows):
+        visit_head = _fit_head([rows[n] for n in keep], [y[n] for n in keep], cfg["visit_c"], cfg["min_feature_count"])
     status_head = _fit_head(status_rows, status_y, cfg["status_c"], cfg["min_feature_count"])
     return Model(cfg["version"], {"date": date_head, "visit": visit_head, "status": status_head}, Calibration((), ()), {})
 

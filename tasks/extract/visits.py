@@ -85,9 +85,10 @@ def prepare(text: str, reference_date: dt.date | None) -> Prepared | None:
     lowered = {i: mask(analysis.parts[i].lower(), analysis.actors[i]) for i in {c.index for c in cands}}
     ctx = _context(analysis, cands)
     feats, dates = [], []
+    views: dict = {}  # what the candidates of a sentence share, computed once
     for c in cands:
         sentence, low = analysis.parts[c.index], lowered[c.index]
-        feats.append(candidate_features(c, sentence, low, analysis.actors[c.index], proposals.get(c.index, {}), ctx, analysis.triggers[c.index]))
+        feats.append(candidate_features(c, sentence, low, analysis.actors[c.index], proposals.get(c.index, {}), ctx, analysis.triggers[c.index], views))
         rd = rule_dates.get((c.index, c.visitor.country, c.host.country), set())
         dates.append([date_features(c, o, sentence, low, analysis.triggers[c.index], reference_date, rd) for o in c.dates])
     tense_of = {i: temporal._Tenses(low) for i, low in lowered.items()}
@@ -101,7 +102,8 @@ def _context(analysis: rules.Analysis, cands: list[Candidate]) -> ArticleContext
         pairs.setdefault((c.visitor.country, c.host.country), set()).add(c.index)
     topic = analysis.topic.country if analysis.topic is not None else None
     lead = frozenset(a.country for a in analysis.actors[0] if a.country) if analysis.actors else frozenset()
-    return ArticleContext({k: len(v) for k, v in pairs.items()}, analysis.dateline_country, topic, lead)
+    venues = tuple(analysis.venue[1:]) + tuple(analysis.venue[-1:])  # as known after each sentence
+    return ArticleContext({k: len(v) for k, v in pairs.items()}, analysis.dateline_country, topic, lead, venues)
 
 
 def best_date(date_head: Head, options: list[dict[str, float]]) -> int:
