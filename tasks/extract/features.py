@@ -16,6 +16,7 @@ from typing import Iterable
 
 from tasks.extract import rules, temporal
 from tasks.extract.candidates import Candidate, DateOption, Party
+from tasks.extract.gazetteer import ActorMention
 
 AGENT_KINDS = frozenset({"person", "country", "demonym", "capital", "seat"})
 
@@ -223,7 +224,7 @@ def _structure(c: Candidate, view: _SentenceView) -> dict[str, float]:
 LIST_JOINT = re.compile(r"^\s*(?:,\s*and|,|and|or)\s+(?:the\s+)?$")
 
 
-def _in_list(m, actors: list, sentence: str) -> bool:
+def _in_list(m: ActorMention, actors: list[ActorMention], sentence: str) -> bool:
     """Is this mention one of a list of countries ("Japan, West Germany, France and Italy")?"""
     for a in actors:
         if a is m or a.country is None or a.kind not in ("country", "demonym", "capital"):
