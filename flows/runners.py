@@ -107,8 +107,9 @@ class Extraction:
         self.runner = runner
         self.run_id = run_id
         self.task = timed(extract_shard_task, settings)
-        if settings.dask_address:  # Dask runs tasks in worker threads, where a timeout cannot interrupt them
-            self.task = extract_shard_task.with_options(cache_policy=NO_CACHE)  # (with_options(timeout_seconds=None) keeps it)
+        if settings.dask_address:  # Dask runs tasks in worker threads, where a timeout cannot interrupt them:
+            # the bare task without one (``with_options(timeout_seconds=None)`` would keep the timeout)
+            self.task = extract_shard_task.with_options(cache_policy=NO_CACHE)
         self.window = workers + 1
         self.pending: deque[tuple[NormalisedShard, PrefectFuture | list[dict[str, Any]] | None]] = deque()
 

@@ -142,15 +142,24 @@ CLUSTER_MEMORY_LIMIT = "512MB"  # DuckDB's own memory on the clustering connecti
 
 
 @contextmanager
+def capped_connection(lake: Lake, memory_limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that reads ``lake`` with at most ``memory_limit`` of its
+    own memory, spilling to the temporary folder beyond (its default, 80 % of the machine, is
+    what a run reading the whole lake must not take)."""
+    with duckdb.connect() as con:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute(f"set temp_directory = {_sql_literal(tempfile.gettempdir())}")
+        _attach_object_store(con, lake.data_dir)
+        yield con
+
+
+@contextmanager
 def lake_views(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB connection with every view of the lake (what clustering reads).
 
-    DuckDB may use :data:`CLUSTER_MEMORY_LIMIT` and spills beyond (its default, 80 % of the
-    machine, let comparing mentions with events take +600 MB at 1M articles)."""
-    with duckdb.connect() as con:
-        con.execute(f"set memory_limit = '{CLUSTER_MEMORY_LIMIT}'")
-        con.execute(f"set temp_directory = {_sql_literal(tempfile.gettempdir())}")
-        _attach_object_store(con, lake.data_dir)
+    DuckDB may use :data:`CLUSTER_MEMORY_LIMIT` (its default let comparing mentions with
+    events take +600 MB at 1M articles)."""
+    with capped_connection(lake, CLUSTER_MEMORY_LIMIT) as con:
         create_views(con, lake)
         yield con
 

@@ -13,13 +13,13 @@ Python sets first and is merged into the arrays in batches.
 from __future__ import annotations
 
 import hashlib
-import tempfile
+
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from warehouse.build import _sql_literal
-from warehouse.lake import Lake, fsspec_filesystem
+from warehouse.build import _sql_literal, capped_connection
+from warehouse.lake import Lake
 
 LOAD_MEMORY_LIMIT = "256MB"  # DuckDB's own memory while it reads the ledger; it spills to disk beyond
 MERGE_MIN = 65_536  # keys added before they are merged into the sorted arrays (at least; a quarter of them beyond)
@@ -139,12 +139,8 @@ class LedgerIndex:
         files = lake.files("_ledger")
         if not files:
             return index
-        with duckdb.connect() as con:
-            con.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")  # the default (80 % of the machine) took +430 MB at 1M rows
+        with capped_connection(lake, LOAD_MEMORY_LIMIT) as con:  # the default took +430 MB at 1M rows
             con.execute("set preserve_insertion_order = false")  # no query here depends on it
-            con.execute(f"set temp_directory = {_sql_literal(tempfile.gettempdir())}")
-            if not lake.is_local:
-                con.register_filesystem(fsspec_filesystem(lake.data_dir))
             paths = ", ".join(_sql_literal(f if lake.is_local else f"s3://{f}") for f in files)
             con.execute(f"create view ledger as select * from read_parquet([{paths}], filename = true, file_row_number = true)")
             index._inputs = KeySet.of(_keys(con, f"""

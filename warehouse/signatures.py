@@ -8,14 +8,11 @@ columns are read and only the matches are kept, so memory depends on the shard, 
 """
 from __future__ import annotations
 
-import tempfile
-
-import duckdb
 import pyarrow as pa
 
 from schemas import ARTICLES
-from warehouse.build import _raw_view_sql, _sql_literal
-from warehouse.lake import Lake, fsspec_filesystem
+from warehouse.build import _raw_view_sql, capped_connection
+from warehouse.lake import Lake
 
 MAX_PER_KEY = 20  # stored articles returned per band key (the first by article id): bounds a shard's matches
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this
@@ -33,13 +30,9 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
         return None
     wanted = pa.table({"band": pa.array([k[0] for k in keys], pa.int64()), "key": pa.array([k[1] for k in keys], pa.string())})
     width = 8 * rows
-    with duckdb.connect() as con:
-        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    with capped_connection(lake, MEMORY_LIMIT) as con:
         con.execute("set preserve_insertion_order = false")
         con.execute("set threads = 1")  # one stream over the files: two need more than MEMORY_LIMIT on 1 KB strings
-        con.execute(f"set temp_directory = {_sql_literal(tempfile.gettempdir())}")
-        if not lake.is_local:
-            con.register_filesystem(fsspec_filesystem(lake.data_dir))
         con.execute(_raw_view_sql(lake, ARTICLES))  # raw_articles only: the other views list their files too
         columns = {name for (name,) in con.execute("select column_name from (describe raw_articles)").fetchall()}
         if "minhash" not in columns:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import task
-
 from newsevents.config import Settings
 from tasks.extract.visits import extract_visits, extractor_version
 from tasks.ingest import digest
@@ -52,6 +50,3 @@ def extract_mentions(articles: list[dict[str, Any]], run_id: str, settings: Sett
                 }
             )
     return rows
-
-
-extract_task = task(extract_mentions, name="extract")

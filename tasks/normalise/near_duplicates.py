@@ -111,7 +111,11 @@ def fingerprint(body: str, num_perm: int) -> MinHash | None:
 
 def encode(m: MinHash) -> str:
     """A MinHash as the hex string stored in the ``minhash`` column (8 hex digits per value)."""
-    return m.hashvalues.astype(">u4").tobytes().hex()
+    return _hex(m.hashvalues)
+
+
+def _hex(values: np.ndarray) -> str:
+    return values.astype(">u4").tobytes().hex()
 
 
 def decode(text: str) -> MinHash:
@@ -171,7 +175,7 @@ class NearDuplicateFinder:
         prints: list[tuple[np.ndarray | None, str | None]] = []
         for a in articles:
             values = None if a["duplicate_of"] else _values(a["body"], self.num_perm)
-            prints.append((values, values.astype(">u4").tobytes().hex() if values is not None else None))
+            prints.append((values, _hex(values) if values is not None else None))
         stored = self._stored_matches([h for _, h in prints if h is not None], bands, rows)
         root: dict[str, str] = {}  # article_id -> the first copy it stands for
         linked = []
@@ -208,7 +212,7 @@ class NearDuplicateFinder:
             old = self._order.popleft()
             _, _, old_values = self._seen.pop(old)
             bands, rows = self._params
-            for band, (_, band_key) in zip(self._bands, band_keys(old_values.astype(">u4").tobytes().hex(), bands, rows)):
+            for band, (_, band_key) in zip(self._bands, band_keys(_hex(old_values), bands, rows)):
                 holders = band[band_key]
                 holders.remove(old)
                 if not holders:
