@@ -115,6 +115,7 @@ def encode(m: MinHash) -> str:
 
 
 def _hex(values: np.ndarray) -> str:
+    """MinHash values as the ``minhash`` column's hex (big-endian, 8 digits each)."""
     return values.astype(">u4").tobytes().hex()
 
 
