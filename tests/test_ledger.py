@@ -78,3 +78,42 @@ def test_merging_added_keys_keeps_every_answer(tmp_path, monkeypatch, merge_ever
     assert [index.first_with(c) for c in ("text-1", "text-3", "new-text-7", "new-text-8")] == ["art-two", "art-three", "new-3", "new-8"]
     assert index.seen_input("late.txt", "r-late") and not index.seen_input("late.txt", "r-other")
     assert index.inputs == 5 + 50 + 1
+
+
+def _reads(monkeypatch) -> list[list[str]]:
+    """The ledger file names each load reads with DuckDB (the rest come from the snapshot)."""
+    reads: list[list[str]] = []
+    of_files = ledger_module._Keys.of_files.__func__
+
+    def spy(cls, lake, files, stamps):
+        reads.append([f.rsplit("/", 1)[1] for f in files])
+        return of_files(cls, lake, files, stamps)
+
+    monkeypatch.setattr(ledger_module._Keys, "of_files", classmethod(spy))
+    return reads
+
+
+def test_a_second_load_reads_only_the_files_written_since(tmp_path, monkeypatch):
+    reads = _reads(monkeypatch)
+    lake = _lake(tmp_path)
+    assert _answers(LedgerIndex.load(lake)) == EXPECTED
+    assert _answers(LedgerIndex.load(lake)) == EXPECTED
+    # a file whose name sorts first holds an earlier first copy of text-3: it wins, as in a full read
+    lake.commit("s0", to_table(LEDGER, [_row("z.jsonl:1", "r6", "article", "art-zero", "text-3")]))
+    lake.commit("s3", to_table(LEDGER, [_row("y.jsonl:1", "r7", "article", "art-late", "text-1")]))
+    index = LedgerIndex.load(lake)
+    assert reads == [["part-s1.parquet", "part-s2.parquet"], ["part-s0.parquet", "part-s3.parquet"]]
+    assert [index.first_with(c) for c in ("text-1", "text-3")] == ["art-one", "art-zero"]
+    assert index.seen_input("z.jsonl:1", "r6") and index.has_version("art-late", "text-1") and index.inputs == 7
+
+
+def test_a_changed_or_unreadable_snapshot_means_a_full_read(tmp_path, monkeypatch):
+    reads = _reads(monkeypatch)
+    lake = _lake(tmp_path)
+    LedgerIndex.load(lake)
+    lake.commit("s1", to_table(LEDGER, SHARD_A[:1]))  # rewritten: a.jsonl:2 and :3 are no longer in the ledger
+    index = LedgerIndex.load(lake)
+    assert (index.seen_input("a.jsonl:3", "r3"), index.inputs) == (False, 3)
+    (tmp_path / "data" / "lake" / ledger_module.SNAPSHOT).write_bytes(b"not a snapshot")
+    assert LedgerIndex.load(lake).inputs == 3
+    assert reads == [["part-s1.parquet", "part-s2.parquet"]] * 3

@@ -4,6 +4,7 @@ Layout under ``DATA_DIR``::
 
     lake/<dataset>/year=YYYY/month=MM/part-<shard>.parquet   partitioned datasets
     lake/_ledger/part-<shard>.parquet                        what has been ingested
+    lake/_ledger_index.npz                                   the ledger's lookup keys (derived, see warehouse/ledger.py)
     lake/_journal/<shard>.json                               shard writes in progress
     lake/_staging/                                           temporary files (never read)
     warehouse.duckdb                                         views over the lake
