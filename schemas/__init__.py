@@ -33,7 +33,7 @@ class Contract:
 
 ARTICLES = Contract(
     name="articles",
-    version=3,  # 2: encoding; 3: minhash
+    version=4,  # 2: encoding; 3: minhash; 4: minhash_bands, minhash_band_rows
     partition_by="reference_date",
     description="One row per ingested article version (a changed article adds a new version).",
     schema=pa.schema(
@@ -62,6 +62,8 @@ ARTICLES = Contract(
             pa.field("ingested_at", TS, nullable=False),
             pa.field("encoding", pa.string()),  # text encoding of the input (tasks/ingest/encodings.py); null: JSON Lines
             pa.field("minhash", pa.string()),  # near-duplicate fingerprint (tasks/normalise/near_duplicates.py)
+            pa.field("minhash_bands", pa.list_(pa.int64())),  # its LSH band hashes (warehouse/signatures.py); empty: no fingerprint
+            pa.field("minhash_band_rows", pa.int16()),  # MinHash values per band of minhash_bands
         ]
     ),
 )

@@ -86,8 +86,9 @@ def test_ledger_records_copies_as_duplicates(runs):
 
 
 def test_an_exact_copy_stores_no_fingerprint_of_its_own(runs):
-    rows = dict(query(runs["data_dir"], "select doc_id, minhash is not null from raw_articles"))
-    assert rows == {"wire-1": True, "coast-7": False, "tagus-3": True, "maghreb-9": True, "evening-2": True}
+    rows = {doc: (has_minhash, bands) for doc, has_minhash, bands in
+            query(runs["data_dir"], "select doc_id, minhash is not null, len(minhash_bands) from raw_articles")}
+    assert rows == {"wire-1": (True, 9), "coast-7": (False, 0), "tagus-3": (True, 9), "maghreb-9": (True, 9), "evening-2": (True, 9)}
 
 
 def test_counts_use_one_copy(runs):
@@ -157,3 +158,57 @@ def test_fingerprints_equal_what_datasketch_computes():
     reference.update_batch(hashes.tolist())
     assert (nd.fingerprint(WIRE, 128).hashvalues == reference.hashvalues).all()
     assert nd.decode(nd.encode(reference)).jaccard(reference) == 1.0
+
+
+def stored_rows(texts: dict[str, str]) -> list[dict]:
+    """Article rows as the lake stores them (fingerprinted) for ``texts`` by article id."""
+    from tasks.normalise.near_duplicates import NearDuplicateFinder
+
+    articles = [{"article_id": i, "duplicate_of": None, "body": t} for i, t in texts.items()]
+    NearDuplicateFinder(0.8).link(articles)
+    now = dt.datetime(2024, 4, 17, tzinfo=dt.UTC)
+    return [{**a, "doc_id": a["article_id"], "content_hash": a["article_id"], "source_key": a["article_id"], "layout": "plain/1",
+             "word_count": len(a["body"].split()), "run_id": "r", "ingested_at": now, "reference_date": now.date()} for a in articles]
+
+
+def stored_lake(tmp_path: Path, older: tuple[str, ...] = ()):
+    """A lake holding WIRE (article ``wire``) and OTHER (``other``), one file each; those in
+    ``older`` as the articles schema stored them before band hashes (version 3)."""
+    from schemas import ARTICLES, to_table
+    from warehouse.lake import Lake
+
+    lake = Lake.open(str(tmp_path / "data"))
+    for shard, row in zip(("s1", "s2"), stored_rows({"wire": WIRE, "other": OTHER})):
+        table = to_table(ARTICLES, [row])
+        if row["article_id"] in older:
+            table = table.drop_columns(["minhash_bands", "minhash_band_rows"])
+        for path, part in lake.plan_partitioned(ARTICLES, table, shard).items():
+            lake.write_parquet(path, part)
+    return lake
+
+
+def arriving() -> list[dict]:
+    return [{"article_id": "late", "duplicate_of": None, "body": LATER},
+            {"article_id": "own", "duplicate_of": None, "body": OTHER},
+            {"article_id": "new", "duplicate_of": None, "body": "An unrelated story about rain. " * 10}]
+
+
+@pytest.mark.parametrize("older", [(), ("wire",), ("wire", "other")], ids=["band hashes", "mixed", "before band hashes"])
+def test_copies_are_found_among_stored_articles_with_or_without_band_hashes(tmp_path, older):
+    from tasks.normalise.near_duplicates import NearDuplicateFinder
+
+    articles = arriving()
+    NearDuplicateFinder(0.8, lake=stored_lake(tmp_path, older)).link(articles)
+    assert [a["duplicate_of"] for a in articles] == ["wire", "other", None]
+
+
+def test_stored_articles_are_found_after_the_threshold_changes(tmp_path):
+    """Band hashes stored for 9 bands of 13 values (0.8) do not answer for another cut: the
+    stored MinHash is sliced instead."""
+    from tasks.normalise.near_duplicates import NearDuplicateFinder
+
+    articles = arriving()
+    finder = NearDuplicateFinder(0.7, lake=stored_lake(tmp_path))
+    finder.link(articles)
+    assert finder._params != (9, 13)
+    assert [a["duplicate_of"] for a in articles] == ["wire", "other", None]

@@ -30,12 +30,14 @@ BUCKETED = {EVENTS.name: 1}  # events: one file per bucket of event groups (lake
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
     pa.date32(): "DATE",
+    pa.int16(): "SMALLINT",
     pa.int32(): "INTEGER",
     pa.int64(): "BIGINT",
     pa.float32(): "FLOAT",
     pa.float64(): "DOUBLE",
     pa.bool_(): "BOOLEAN",
     pa.list_(pa.string()): "VARCHAR[]",
+    pa.list_(pa.int64()): "BIGINT[]",
 }
 
 
@@ -55,6 +57,16 @@ def _duck_type(t: pa.DataType) -> str:
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def duckdb_paths(lake: Lake, files: list[str]) -> list[str]:
+    """The lake's files as DuckDB names them (object-store files with their ``s3://``)."""
+    return [f if lake.is_local else f"s3://{f}" for f in files]
+
+
+def sql_list(paths: list[str]) -> str:
+    """Paths as a SQL list literal, for ``read_parquet``."""
+    return "[" + ", ".join(_sql_literal(p) for p in paths) + "]"
 
 
 def _raw_view_sql(lake: Lake, contract: Contract) -> str:

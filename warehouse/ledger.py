@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from warehouse.build import _sql_literal, capped_connection
+from warehouse.build import capped_connection, duckdb_paths, sql_list
 from warehouse.lake import Lake
 
 LOAD_MEMORY_LIMIT = "256MB"  # DuckDB's own memory while it reads the ledger; it spills to disk beyond
@@ -227,8 +227,8 @@ class _Keys:
         """The keys of ``files`` (sorted by name, each with its stamp), computed by DuckDB."""
         with capped_connection(lake, LOAD_MEMORY_LIMIT) as con:  # the default took +430 MB at 1M rows
             con.execute("set preserve_insertion_order = false")  # no query here depends on it
-            paths = ", ".join(_sql_literal(f if lake.is_local else f"s3://{f}") for f in files)
-            con.execute(f"create view ledger as select * from read_parquet([{paths}], filename = true, file_row_number = true)")
+            names = duckdb_paths(lake, files)
+            con.execute(f"create view ledger as select * from read_parquet({sql_list(names)}, filename = true, file_row_number = true)")
             inputs = _keys(con, f"""
                 select distinct {_SQL_KEY.format("source_key || chr(9) || raw_hash")} from ledger
                 where source_key is not null and raw_hash is not null""")
@@ -240,7 +240,6 @@ class _Keys:
                        min(filename) as file
                 from ledger where outcome = 'article' and article_id <> '' and content_hash <> '' group by content_hash
             """).to_arrow_table()
-        names = [f if lake.is_local else f"s3://{f}" for f in files]
         file_index = np.searchsorted(np.array(names), np.array(first["file"].to_pylist(), dtype=str)).astype(np.int32)
         values = np.array(first["article_id"].to_pylist(), dtype="S")
         return cls(stamps, inputs, versions, _fixed(first["k"]), values, file_index)

@@ -11,9 +11,9 @@ Two articles are near-duplicates when their estimated Jaccard similarity reaches
 rows as datasketch's :class:`~datasketch.MinHashLSH` chooses for the threshold): an index of
 the band keys of the run's latest articles (at most :data:`MAX_RECENT`, in memory: the
 shards before may still be on their way to the lake),
-and the same bands looked up in the ``minhash`` column of the articles the lake already
-holds (:func:`warehouse.signatures.lake_candidates`, streamed by DuckDB, so memory does
-not grow with the lake). A near-duplicate links to the first copy (``duplicate_of``): to
+and the same bands looked up among the articles the lake already holds, by the band
+hashes stored with each (``minhash_bands``; :func:`warehouse.signatures.lake_candidates`,
+streamed by DuckDB, so memory does not grow with the lake). A near-duplicate links to the first copy (``duplicate_of``): to
 the article it matched, or to the one that article is itself a copy of.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from warehouse.lake import Lake
-from warehouse.signatures import lake_candidates
+from warehouse.signatures import band_hash, lake_candidates
 
 if TYPE_CHECKING:
     from datasketch import MinHash
@@ -160,7 +160,8 @@ class NearDuplicateFinder:
             raise ValueError(f"near_duplicate_threshold must lie in (0, 1], got {self.threshold}")
 
     def link(self, articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Set ``minhash`` on each article and ``duplicate_of`` on its near-duplicates, in order.
+        """Set ``minhash`` and its band hashes (``minhash_bands``, ``minhash_band_rows``) on each
+        article and ``duplicate_of`` on its near-duplicates, in order.
 
         An exact duplicate (``duplicate_of`` already set) keeps its link, re-pointed to the
         first copy, and stores no fingerprint of its own (its original has the same one).
@@ -182,6 +183,8 @@ class NearDuplicateFinder:
         linked = []
         for a, (values, hexed) in zip(articles, prints):
             a["minhash"] = hexed
+            a["minhash_bands"] = [band_hash(b, key) for b, key in band_keys(hexed, bands, rows)] if hexed else []
+            a["minhash_band_rows"] = rows if hexed else None
             if a["duplicate_of"]:
                 a["duplicate_of"] = root.get(a["duplicate_of"], a["duplicate_of"])
                 continue
