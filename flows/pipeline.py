@@ -76,8 +76,10 @@ def pipeline(
                 del records, rejected  # the raw texts are not needed while the shard waits for extraction
                 for done, mentions in extract.submit(normalised):
                     progress.add(publish(quote(lake), quote(done), quote(mentions), run_id, now), done.rejected)
+                    near_duplicates.stored(done.articles)  # in the lake now: later shards find them there
             for done, mentions in extract.drain():
                 progress.add(publish(quote(lake), quote(done), quote(mentions), run_id, now), done.rejected)
+                near_duplicates.stored(done.articles)
         progress.close()
         summary.events = cluster_task(quote(lake), settings.event_gap_days)
         summary.warehouse = with_retries(warehouse_task, settings)(quote(lake))

@@ -138,9 +138,9 @@ class Extraction:
 
 def _payload(shard: NormalisedShard) -> Articles:
     """What a worker needs to extract a shard: its articles that are not known duplicates (extraction
-    skips those), without their MinHash (1 KB each, for near-duplicates only). The payload is
+    skips those), without their MinHash and its band hashes (1 KB each, for near-duplicates only). The payload is
     pickled and held until the worker answers, so it is a third of what the shard holds."""
-    return Articles([{k: v for k, v in a.items() if k != "minhash"} for a in shard.articles if not a["duplicate_of"]])
+    return Articles([{k: v for k, v in a.items() if not k.startswith("minhash")} for a in shard.articles if not a["duplicate_of"]])
 
 
 def _done(found: PrefectFuture | list | None) -> bool:

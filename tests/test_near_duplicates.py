@@ -212,3 +212,32 @@ def test_stored_articles_are_found_after_the_threshold_changes(tmp_path):
     finder.link(articles)
     assert finder._params != (9, 13)
     assert [a["duplicate_of"] for a in articles] == ["wire", "other", None]
+
+
+def test_articles_on_their_way_to_the_lake_stay_indexed_until_stored(tmp_path, monkeypatch):
+    """With a lake, the in-memory index holds every article not stored yet, however many
+    shards wait; without one, it keeps the last MAX_RECENT."""
+    from tasks.normalise import near_duplicates
+    from warehouse.lake import Lake
+
+    monkeypatch.setattr(near_duplicates, "MAX_RECENT", 2)
+    fillers = [finder_articles(f"Unrelated filler story {i} about the weather in the hills and the rain. " * 4)
+               for i in range(3)]
+    for lake in (Lake.open(str(tmp_path / "data")), None):
+        finder = near_duplicates.NearDuplicateFinder(0.8, lake=lake)
+        first = [{"article_id": "wire", "duplicate_of": None, "body": WIRE}]
+        finder.link(first)
+        for shard in fillers:
+            finder.link([dict(a, article_id=f"{a['article_id']}-{id(shard)}") for a in shard])
+        copy = [{"article_id": "copy", "duplicate_of": None, "body": SYNDICATED}]
+        finder.link(copy)
+        assert copy[0]["duplicate_of"] == ("wire" if lake is not None else None)
+        if lake is not None:
+            finder.stored(first)  # the lake is empty here: a stored article is only found there
+            later = [{"article_id": "later", "duplicate_of": None, "body": SYNDICATED}]
+            finder.link(later)
+            assert later[0]["duplicate_of"] == "wire"  # through "copy", still indexed
+            finder.stored(copy + later)
+            last = [{"article_id": "last", "duplicate_of": None, "body": SYNDICATED}]
+            finder.link(last)
+            assert last[0]["duplicate_of"] is None

@@ -9,18 +9,17 @@ a few shared words say too little).
 Two articles are near-duplicates when their estimated Jaccard similarity reaches the
 ``near_duplicate_threshold`` setting. Candidates come from LSH bands (as many bands and
 rows as datasketch's :class:`~datasketch.MinHashLSH` chooses for the threshold): an index of
-the band keys of the run's latest articles (at most :data:`MAX_RECENT`, in memory: the
-shards before may still be on their way to the lake),
-and the same bands looked up among the articles the lake already holds, by the band
-hashes stored with each (``minhash_bands``; :func:`warehouse.signatures.lake_candidates`,
-streamed by DuckDB, so memory does not grow with the lake). A near-duplicate links to the first copy (``duplicate_of``): to
-the article it matched, or to the one that article is itself a copy of.
+the band keys of the run's articles that are not in the lake yet (in memory: the shards
+before may still be waiting for extraction), and the same bands looked up among the
+articles the lake already holds, by the band hashes stored with each (``minhash_bands``;
+:func:`warehouse.signatures.lake_candidates`, streamed by DuckDB, so memory does not grow
+with the lake). A near-duplicate links to the first copy (``duplicate_of``): to the
+article it matched, or to the one that article is itself a copy of.
 """
 from __future__ import annotations
 
 import re
 import zlib
-from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
 SHINGLE_WORDS = 5  # words per shingle
 MAX_WORDS = 2_000  # words of a body that are shingled (a long story has 1,500-3,000)
 MIN_WORDS = 25  # shorter bodies get no fingerprint
-MAX_RECENT = 30_000  # articles of this run indexed in memory (~4 KB each), besides the lake
+MAX_RECENT = 30_000  # articles indexed in memory (~4 KB each) by a finder without a lake
 SCHEME = "affine32"
 SEED = 1
 _WORD = re.compile(r"\w+")
@@ -138,9 +137,9 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> float:
 @dataclass
 class NearDuplicateFinder:
     """Finds near-duplicates of each shard's articles among themselves, among the articles
-    of the shards normalised before them (the last :data:`MAX_RECENT`, kept in memory: they
-    may still be on their way to the lake) and among the articles ``lake`` holds (None:
-    the lake is not searched).
+    of the shards normalised before them that are not in the lake yet (kept in memory until
+    :meth:`stored` says they are; without a lake, the last :data:`MAX_RECENT`) and among
+    the articles ``lake`` holds (None: the lake is not searched).
 
     The articles in memory are indexed by their LSH band keys (datasketch's choice of bands
     and rows for the threshold), which finds exactly the candidates ``MinHashLSH.query``
@@ -151,8 +150,8 @@ class NearDuplicateFinder:
     lake: Lake | None = None
     _params: tuple[int, int] = field(init=False, default=(0, 0))
     _bands: list[dict[str, list[int]]] = field(init=False, default_factory=list)  # per band: key -> articles
-    _seen: dict[int, tuple[str, str, np.ndarray]] = field(init=False, default_factory=dict)  # key -> id, first copy, values
-    _order: deque[int] = field(init=False, default_factory=deque)
+    _seen: dict[int, tuple[str, str, np.ndarray]] = field(init=False, default_factory=dict)  # key -> id, first copy, values (oldest first)
+    _by_article: dict[str, list[int]] = field(init=False, default_factory=dict)  # article id -> its keys in _seen
     _count: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
@@ -206,21 +205,36 @@ class NearDuplicateFinder:
         return linked
 
     def _remember(self, article_id: str, first: str, values: np.ndarray, keys: list[str]) -> None:
-        """Index an article for the shards that follow; forget the oldest beyond MAX_RECENT."""
+        """Index an article for the shards that follow; without a lake, forget the oldest beyond MAX_RECENT."""
         key = self._count = self._count + 1
         self._seen[key] = (article_id, first, values)
+        self._by_article.setdefault(article_id, []).append(key)
         for band, band_key in zip(self._bands, keys):
             band.setdefault(band_key, []).append(key)
-        self._order.append(key)
-        if len(self._order) > MAX_RECENT:
-            old = self._order.popleft()
-            _, _, old_values = self._seen.pop(old)
-            bands, rows = self._params
-            for band, (_, band_key) in zip(self._bands, band_keys(_hex(old_values), bands, rows)):
-                holders = band[band_key]
-                holders.remove(old)
-                if not holders:
-                    del band[band_key]
+        if self.lake is None and len(self._seen) > MAX_RECENT:
+            self._forget(next(iter(self._seen)))
+
+    def stored(self, articles: list[dict[str, Any]]) -> None:
+        """These articles (a shard, as :meth:`link` saw it) are now in the lake, where later
+        shards find them: the index forgets them. Until then it holds them, however many
+        shards wait for extraction."""
+        for a in articles:
+            keys = self._by_article.get(a["article_id"])
+            if keys:
+                self._forget(keys[0])  # the oldest version indexed: the shards are stored in order
+
+    def _forget(self, key: int) -> None:
+        article_id, _, values = self._seen.pop(key)
+        held = self._by_article[article_id]
+        held.remove(key)
+        if not held:
+            del self._by_article[article_id]
+        bands, rows = self._params
+        for band, (_, band_key) in zip(self._bands, band_keys(_hex(values), bands, rows)):
+            holders = band[band_key]
+            holders.remove(key)
+            if not holders:
+                del band[band_key]
 
     def _stored_matches(self, hexes: list[str], bands: int, rows: int) -> dict[str, list[dict[str, Any]]]:
         """For each encoded MinHash of the shard, the stored articles sharing one of its bands."""
