@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 SHINGLE_WORDS = 5  # words per shingle
 MAX_WORDS = 2_000  # words of a body that are shingled (a long story has 1,500-3,000)
 MIN_WORDS = 25  # shorter bodies get no fingerprint
-MAX_RECENT = 30_000  # articles indexed in memory (~4 KB each) by a finder without a lake
+MAX_RECENT = 30_000  # articles indexed in memory (~2.5 KB each) by a finder without a lake
 SCHEME = "affine32"
 SEED = 1
 _WORD = re.compile(r"\w+")
@@ -143,13 +143,13 @@ class NearDuplicateFinder:
 
     The articles in memory are indexed by their LSH band keys (datasketch's choice of bands
     and rows for the threshold), which finds exactly the candidates ``MinHashLSH.query``
-    finds, in plain dictionaries of the hex band strings (no MinHash object per article)."""
+    finds, in plain dictionaries of the bands' 64-bit hashes (no MinHash object per article)."""
 
     threshold: float
     num_perm: int = 128
     lake: Lake | None = None
     _params: tuple[int, int] = field(init=False, default=(0, 0))
-    _bands: list[dict[str, list[int]]] = field(init=False, default_factory=list)  # per band: key -> articles
+    _bands: list[dict[int, list[int]]] = field(init=False, default_factory=list)  # per band: its hash -> articles
     _seen: dict[int, tuple[str, str, np.ndarray]] = field(init=False, default_factory=dict)  # key -> id, first copy, values (oldest first)
     _by_article: dict[str, list[int]] = field(init=False, default_factory=dict)  # article id -> its keys in _seen
     _count: int = field(init=False, default=0)
@@ -193,7 +193,7 @@ class NearDuplicateFinder:
             for cand in stored.get(hexed, ()):
                 if cand["article_id"] != a["article_id"]:
                     best = _better(best, _similarity(values, cand["values"]), cand["duplicate_of"] or cand["article_id"])
-            keys = [key for _, key in band_keys(hexed, bands, rows)]
+            keys = a["minhash_bands"]
             for other in {k for band, key in zip(self._bands, keys) for k in band.get(key, ())}:
                 other_id, first, other_values = self._seen[other]
                 if other_id != a["article_id"]:
@@ -204,7 +204,7 @@ class NearDuplicateFinder:
             self._remember(a["article_id"], a["duplicate_of"] or a["article_id"], values, keys)
         return linked
 
-    def _remember(self, article_id: str, first: str, values: np.ndarray, keys: list[str]) -> None:
+    def _remember(self, article_id: str, first: str, values: np.ndarray, keys: list[int]) -> None:
         """Index an article for the shards that follow; without a lake, forget the oldest beyond MAX_RECENT."""
         key = self._count = self._count + 1
         self._seen[key] = (article_id, first, values)
@@ -230,7 +230,7 @@ class NearDuplicateFinder:
         if not held:
             del self._by_article[article_id]
         bands, rows = self._params
-        for band, (_, band_key) in zip(self._bands, band_keys(_hex(values), bands, rows)):
+        for band, band_key in zip(self._bands, (band_hash(b, k) for b, k in band_keys(_hex(values), bands, rows))):
             holders = band[band_key]
             holders.remove(key)
             if not holders:
