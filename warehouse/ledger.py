@@ -251,7 +251,7 @@ class _Keys:
         files = np.concatenate([np.array([rank[s] for s in self.stamps], dtype=np.int32)[self.first_files],
                                 np.array([rank[s] for s in other.stamps], dtype=np.int32)[other.first_files]])
         keys = np.concatenate([self.first_keys, other.first_keys])
-        values = np.concatenate([self.first_values.astype("S"), other.first_values.astype("S")])
+        values = np.concatenate([self.first_values, other.first_values])
         order = np.lexsort((files, keys))
         keys, first = np.unique(keys[order], return_index=True)
         return _Keys(stamps, np.unique(np.concatenate([self.inputs, other.inputs])),
