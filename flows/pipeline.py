@@ -17,7 +17,7 @@ import uuid
 from prefect import flow, runtime
 from prefect.utilities.annotations import quote
 
-from flows.runners import Extraction, shard_bytes, shard_runner, timed, with_retries, worker_count
+from flows.runners import Extraction, release_memory, shard_bytes, shard_runner, timed, with_retries, worker_count
 from newsevents.config import Settings
 from tasks.cluster import cluster_task
 from tasks.ingest import discover_task, ingest_task, plan_shards
@@ -81,6 +81,8 @@ def pipeline(
                 progress.add(publish(quote(lake), quote(done), quote(mentions), run_id, now), done.rejected)
                 near_duplicates.stored(done.articles)
         progress.close()
+        ledger = near_duplicates = normalised = done = mentions = None  # what the shards needed: clustering reads the lake whole
+        release_memory()
         summary.events = cluster_task(quote(lake), settings.event_gap_days)
         summary.warehouse = with_retries(warehouse_task, settings)(quote(lake))
     return report_task(summary)

@@ -6,6 +6,9 @@ is retried and how long it may take.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import os
 from collections import deque
 from contextlib import AbstractContextManager, nullcontext
@@ -110,7 +113,7 @@ class Extraction:
         if settings.dask_address:  # Dask runs tasks in worker threads, where a timeout cannot interrupt them:
             # the bare task without one (``with_options(timeout_seconds=None)`` would keep the timeout)
             self.task = extract_shard_task.with_options(cache_policy=NO_CACHE)
-        self.window = workers + 1
+        self.window = workers  # one being extracted per worker: the flow prepares the next meanwhile
         self.pending: deque[tuple[NormalisedShard, PrefectFuture | list[dict[str, Any]] | None]] = deque()
 
     def submit(self, shard: NormalisedShard) -> Iterator[tuple[NormalisedShard, list[dict[str, Any]]]]:
@@ -134,6 +137,19 @@ class Extraction:
         if found is None:
             return shard, []
         return shard, found.result() if isinstance(found, PrefectFuture) else found
+
+
+def release_memory() -> None:
+    """Hand the memory freed by the shards back to the system before the stages that read the
+    lake whole: Python's objects are collected and, on glibc, the free heap is trimmed (the
+    shards' millions of small objects leave it fragmented, resident but unused)."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name and os.uname().sysname == "Linux":
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):  # another C library (musl): nothing to trim
+            pass
 
 
 def _payload(shard: NormalisedShard) -> Articles:

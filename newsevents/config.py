@@ -30,7 +30,7 @@ class Settings:
     """Pipeline settings; see the README's configuration table."""
 
     data_dir: str = "data"
-    shard_max_bytes: int = 8 * 1024 * 1024  # input bytes per shard (one Prefect task run per stage); the flow holds workers + 2 of them
+    shard_max_bytes: int = 8 * 1024 * 1024  # input bytes per shard (one Prefect task run per stage); the flow holds workers + 1 of them
     row_group_size: int = 122_880  # Parquet rows per row group: small groups make DuckDB slow
     compression: str = "zstd"
     event_gap_days: int = 3  # mentions of one event further apart than this are separate events

@@ -150,7 +150,7 @@ def connect(data_dir: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-CLUSTER_MEMORY_LIMIT = "512MB"  # DuckDB's own memory on the clustering connection; it spills to disk beyond
+CLUSTER_MEMORY_LIMIT = "256MB"  # DuckDB's own memory on the clustering connection; it spills to disk beyond
 
 
 @contextmanager

@@ -14,6 +14,7 @@ every such row's MinHash is read).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -22,6 +23,7 @@ from warehouse.lake import Lake
 
 MAX_PER_KEY = 20  # stored articles returned per band key (the first by article id): bounds a shard's matches
 MEMORY_LIMIT = "512MB"  # DuckDB spills to disk beyond this
+BAND_JOIN_MEMORY_LIMIT = "128MB"  # the same while it joins the band hashes: the default cap grew that step's spike with the lake
 
 
 def band_hash(band: int, key: str) -> int:
@@ -31,13 +33,20 @@ def band_hash(band: int, key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: int, num_perm: int) -> pa.Table | None:
-    """Stored articles whose MinHash (of ``num_perm`` values) shares a band with ``keys``.
+@dataclass(frozen=True)
+class Candidates:
+    """What the lake holds for a shard's band keys: which stored article shares which key, and
+    the MinHash of each such article once (an article matching in several bands is one
+    fingerprint, not one 1 KB string per band)."""
 
-    Returns a table of ``article_id, duplicate_of, minhash, band, key`` (an article stored
-    in several versions may come once per version), at most :data:`MAX_PER_KEY` rows per
-    key, or None when nothing matches. Rows without a MinHash, or with another number of
-    permutations, are not compared.
+    hits: pa.Table  # filename, article_id, band, key: at most MAX_PER_KEY rows per key
+    prints: pa.Table  # filename, article_id, duplicate_of, minhash: one row per stored article version
+
+
+def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: int, num_perm: int) -> Candidates | None:
+    """Stored articles whose MinHash (of ``num_perm`` values) shares a band with ``keys``, or
+    None when nothing matches. Rows without a MinHash, or with another number of permutations,
+    are not compared.
     """
     files = lake.files("articles")
     if not keys or not files:
@@ -59,12 +68,14 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
         unhashed = "true"  # the rows whose bands are not stored as these bands' hashes
         if {"minhash_bands", "minhash_band_rows"} <= columns:
             hashed = f"minhash_band_rows = {rows} and len(minhash_bands) = {bands}"
+            con.execute(f"set memory_limit = '{BAND_JOIN_MEMORY_LIMIT}'")
             found.append(con.sql(f"""
                 select s.filename, s.article_id, w.band, w.key from (
                     select filename, article_id, unnest(minhash_bands) as hash, generate_subscripts(minhash_bands, 1) - 1 as band
                     from stored where {hashed}
                 ) s join wanted w on s.band = w.band and s.hash = w.hash
             """).to_arrow_table())
+            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
             # written before the columns, or for another threshold (an empty list: no fingerprint)
             unhashed = f"(minhash_bands is null or (len(minhash_bands) > 0 and not ({hashed})))"
         if con.sql(f"select count(*) from stored where {unhashed}").fetchall()[0][0]:
@@ -80,16 +91,13 @@ def lake_candidates(lake: Lake, keys: list[tuple[int, str]], bands: int, rows: i
             return None
         con.register("hits", hits)
         holding = sorted(set(hits["filename"].to_pylist()))  # the MinHash is read from these files only
-        return con.sql(f"""
-            with fetched as (
-                select f.filename, f.article_id, f.duplicate_of, f.minhash
-                from read_parquet({sql_list(holding)}, union_by_name = true, filename = true) f
-                semi join hits on f.filename = hits.filename and f.article_id = hits.article_id
-            )
-            select hits.article_id, fetched.duplicate_of, fetched.minhash, hits.band, hits.key
-            from hits join fetched on hits.filename = fetched.filename and hits.article_id = fetched.article_id
-            where length(fetched.minhash) = {8 * num_perm}
+        prints = con.sql(f"""
+            select f.filename, f.article_id, f.duplicate_of, f.minhash
+            from read_parquet({sql_list(holding)}, union_by_name = true, filename = true) f
+            semi join hits on f.filename = hits.filename and f.article_id = hits.article_id
+            where length(f.minhash) = {8 * num_perm}
         """).to_arrow_table()
+        return Candidates(hits, prints)
 
 
 def _sliced_matches(con, bands: int, rows: int, num_perm: int, where: str) -> pa.Table:

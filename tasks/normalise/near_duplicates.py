@@ -244,22 +244,23 @@ class NearDuplicateFinder:
         for h in hexes:
             for key in band_keys(h, bands, rows):
                 wanted.setdefault(key, []).append(h)
-        table = lake_candidates(self.lake, list(wanted), bands, rows, self.num_perm)
-        if table is None:
+        found = lake_candidates(self.lake, list(wanted), bands, rows, self.num_perm)
+        if found is None:
             return {}
-        # an article matching in several bands comes once per band: each MinHash and band key is
-        # read from the table once (dictionary-encoded), not as a 1 KB string per row
-        hashes = table["minhash"].combine_chunks().dictionary_encode()
-        values = [np.frombuffer(bytes.fromhex(h), dtype=">u4").astype(np.uint32) for h in hashes.dictionary.to_pylist()]
-        keys = table["key"].combine_chunks().dictionary_encode()
+        # each stored version's MinHash is decoded once, however many bands it matches in
+        prints = {
+            (filename, article_id): {"article_id": article_id, "duplicate_of": duplicate_of,
+                                     "values": np.frombuffer(bytes.fromhex(hexed), dtype=">u4").astype(np.uint32)}
+            for filename, article_id, duplicate_of, hexed in zip(*(found.prints[c].to_pylist() for c in ("filename", "article_id", "duplicate_of", "minhash")))
+        }
+        keys = found.hits["key"].combine_chunks().dictionary_encode()
         key_texts = keys.dictionary.to_pylist()
         out: dict[str, dict[str, dict[str, Any]]] = {}
-        for article_id, duplicate_of, band, key, value in zip(
-            table["article_id"].to_pylist(), table["duplicate_of"].to_pylist(), table["band"].to_pylist(),
-            keys.indices.to_pylist(), hashes.indices.to_pylist(),
-        ):
-            for h in wanted.get((band, key_texts[key]), ()):
-                out.setdefault(h, {})[article_id] = {"article_id": article_id, "duplicate_of": duplicate_of, "values": values[value]}
+        for filename, article_id, band, key in zip(*(found.hits[c].to_pylist() for c in ("filename", "article_id", "band")), keys.indices.to_pylist()):
+            version = prints.get((filename, article_id))
+            if version is not None:
+                for h in wanted.get((band, key_texts[key]), ()):
+                    out.setdefault(h, {})[article_id] = version
         return {h: list(found.values()) for h, found in out.items()}
 
 
