@@ -27,7 +27,6 @@ from tasks.cluster import status_class
 from tasks.extract import visits
 from tasks.extract.features import status_features, with_date
 from tasks.extract.linear import Calibration, Head, Model
-from tasks.extract.rules import merge
 
 SETTINGS_PATH = Path(__file__).parent / "model" / "training.json"
 
@@ -194,8 +193,7 @@ def predict(model: Model, examples: list[Example], floor: float = 0.0) -> list[d
     for ex in examples:
         if ex.prepared is None:
             continue
-        kept = [v for v, _ in visits.score(ex.prepared, model, ex.reference) if v.confidence >= floor]
-        for v in merge(kept, ex.reference):
+        for v in visits.kept_visits(ex.prepared, model, ex.reference, floor):
             out.append({"doc_id": ex.doc_id, "visitor": v.visitor, "host": v.host, "status": v.status,
                         "when": v.when, "precision": v.precision, "confidence": v.confidence, "evidence": v.sentence})
     return out

@@ -14,12 +14,13 @@ Three stages per article:
    ``visit`` head gives P(no visit / occurred / planned); the calibrated probability of a
    visit is its ``confidence``, and a candidate is kept when it reaches ``min_confidence``.
 
-Mentions of the same visit in several sentences of one article merge into one.
+Mentions of the same visit in several sentences of one article take one status (their
+P(occurred) weighted by confidence) and merge into one.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +34,7 @@ MODEL_PATH = Path(__file__).parent / "model" / "visits.json"
 # Visits are read from the first 60,000 characters of a body (a long news story has 10-20,000):
 # bounded work per article, however long or dense the input (worst case about 2 s).
 MAX_ARTICLE_CHARS = 60_000
-__all__ = ["Visit", "extract_visits", "prepare", "score", "load_model", "extractor_version"]
+__all__ = ["Visit", "extract_visits", "kept_visits", "prepare", "score", "load_model", "extractor_version"]
 
 
 @cache
@@ -143,6 +144,30 @@ def score(prepared: Prepared, model: Model, reference_date: dt.date | None) -> l
     return out
 
 
+def one_status_per_visit(scored: list[tuple[Visit, dict[str, float]]], reference_date: dt.date | None) -> list[Visit]:
+    """The kept mentions of one visit (same pair, compatible dates) given one status class:
+    the confidence-weighted mean of their P(occurred) decides, so that "ahead of his visit"
+    and "during his visit" in one article do not make a planned and an occurred visit."""
+    out = []
+    for v, p in scored:
+        same = [(u, q) for u, q in scored if u.visitor == v.visitor and u.host == v.host and rules._compatible(u, v, reference_date)]
+        if len(same) > 1:
+            weight = sum(u.confidence for u, _ in same) or 1.0
+            occurred = sum(u.confidence * q["occurred"] for u, q in same) / weight >= 0.5
+            if occurred != (v.status == "occurred"):
+                cancelled = any(u.status == "cancelled" for u, _ in same)
+                v = replace(v, status="occurred" if occurred else "cancelled" if cancelled else "planned")
+        out.append(v)
+    return out
+
+
+def kept_visits(prepared: Prepared, model: Model, reference_date: dt.date | None, floor: float) -> list[Visit]:
+    """The visits of a prepared article with at least ``floor`` confidence, one status per
+    visit, merged per visit."""
+    scored = [(v, p) for v, p in score(prepared, model, reference_date) if v.confidence >= floor]
+    return rules.merge(one_status_per_visit(scored, reference_date), reference_date)
+
+
 def extract_visits(
     text: str, reference_date: dt.date | None, title: str | None = None,
     min_confidence: float | None = None, model_path: str | None = None,
@@ -154,5 +179,4 @@ def extract_visits(
     prepared = prepare(text, reference_date)
     if prepared is None:
         return []
-    kept = [v for v, _ in score(prepared, model, reference_date) if v.confidence >= floor]
-    return rules.merge(kept, reference_date)
+    return kept_visits(prepared, model, reference_date, floor)
