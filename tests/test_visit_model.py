@@ -97,3 +97,19 @@ def test_work_per_article_is_bounded():
     filler = "Markets were calm and trading was thin. " * (visits.MAX_ARTICLE_CHARS // 40)
     assert visits.extract_visits(filler + TEXT, PUBLISHED) == []  # past the cap: not read
     assert visits.extract_visits(TEXT + " " + filler, PUBLISHED) == visits.extract_visits(TEXT, PUBLISHED)
+
+
+def _mention(status: str, when: dt.date, confidence: float) -> visits.Visit:
+    return visits.Visit("FRA", "DZA", when, "day", status, True, None, None, "", confidence, None)
+
+
+def test_mentions_of_one_visit_take_one_status_by_weighted_vote():
+    day = dt.date(2015, 6, 16)
+    scored = [(_mention("planned", day, 0.3), {"occurred": 0.2}), (_mention("occurred", day, 0.9), {"occurred": 0.8}),
+              (_mention("planned", dt.date(2015, 9, 1), 0.5), {"occurred": 0.1})]
+    out = visits.one_status_per_visit(scored, day)
+    # the June mentions: (0.3 * 0.2 + 0.9 * 0.8) / 1.2 = 0.65 -> occurred; September is another visit
+    assert [v.status for v in out] == ["occurred", "occurred", "planned"]
+    # (0.3 * 0.2 + 0.9 * 0.3) / 1.2 = 0.275 -> planned; called off, as one of them says
+    scored[:2] = [(_mention("cancelled", day, 0.3), {"occurred": 0.2}), (_mention("occurred", day, 0.9), {"occurred": 0.3})]
+    assert [v.status for v in visits.one_status_per_visit(scored, day)] == ["cancelled", "cancelled", "planned"]

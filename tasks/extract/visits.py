@@ -149,7 +149,7 @@ def one_status_per_visit(scored: list[tuple[Visit, dict[str, float]]], reference
     the confidence-weighted mean of their P(occurred) decides, so that "ahead of his visit"
     and "during his visit" in one article do not make a planned and an occurred visit."""
     out = []
-    for v, p in scored:
+    for v, _ in scored:
         same = [(u, q) for u, q in scored if u.visitor == v.visitor and u.host == v.host and rules._compatible(u, v, reference_date)]
         if len(same) > 1:
             weight = sum(u.confidence for u, _ in same) or 1.0
