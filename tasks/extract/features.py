@@ -22,6 +22,9 @@ AGENT_KINDS = frozenset({"person", "country", "demonym", "capital", "seat"})
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[\"“”]")
 REPORTING = rules.REPORTING
+# Status cue words (status_cues.tsv) count within this many characters before and after the
+# visit word: about a clause either side.
+CUE_BEFORE, CUE_AFTER = 80, 60
 NEGATION = re.compile(r"\b(?:not|no|never|n't|neither|nor|without)\b")
 
 
@@ -364,7 +367,7 @@ def status_features(c: Candidate, lowered: str, tense: str, option: DateOption, 
     f: dict[str, float] = {"bias": 1.0, f"rel={rel}": 1.0, f"tense={tense}": 1.0, f"tense|rel={tense}|{rel}": 1.0,
                            f"prec={option.precision}": 1.0, f"trigkind={t.kind}": 1.0, f"trig={lowered[t.start:t.end]}": 1.0}
     pattern, statuses = rules._cues()
-    for m in pattern.finditer(lowered, max(0, t.start - 80), t.end + 60):
+    for m in pattern.finditer(lowered, max(0, t.start - CUE_BEFORE), t.end + CUE_AFTER):
         side = "before" if m.end() <= t.start else "after"
         f[f"cue={statuses[m.group(0)]}|{side}"] = 1.0
         f[f"cuew={m.group(0)}|{side}"] = 1.0

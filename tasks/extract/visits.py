@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tasks.extract import rules, temporal
 from tasks.extract.candidates import Candidate, candidates
-from tasks.extract.features import ArticleContext, candidate_features, clause_tense, date_features, mask, status_features, with_date
+from tasks.extract.features import CUE_AFTER, CUE_BEFORE, ArticleContext, candidate_features, clause_tense, date_features, mask, status_features, with_date
 from tasks.extract.linear import Head, Model
 from tasks.extract.rules import Visit
 
@@ -49,9 +49,11 @@ def extractor_version(path: str | None = None) -> str:
 
 
 def _cancelled(lowered: str, c: Candidate) -> bool:
+    """Whether a "cancelled" cue lies in the status cue window around the candidate's visit word."""
     pattern, statuses = rules._cues()
     t = c.trigger
-    return any(statuses[m.group(0)] == "cancelled" for m in pattern.finditer(lowered, max(0, t.start - 80), t.end + 60))
+    window = pattern.finditer(lowered, max(0, t.start - CUE_BEFORE), t.end + CUE_AFTER)
+    return any(statuses[m.group(0)] == "cancelled" for m in window)
 
 
 @dataclass
