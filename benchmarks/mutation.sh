@@ -13,7 +13,7 @@
 # without tests/conftest.py (no Prefect server) and without the two clustering tests that
 # run the whole pipeline.  Only the mutants named by MUTANTS are run: all of the first four
 # modules, the named functions of the other two.  One child process (the machine is shared).
-# A fresh run took about 27 minutes on the shared 2-core machine (2026-12-03).  The score of
+# A fresh run took 23 minutes on the shared 2-core machine (2026-12-03).  The score of
 # tasks/cluster.py is also given for its two parts: the full re-clustering, and the
 # incremental code (the functions defined after its "incremental clustering" line).
 #
