@@ -1,6 +1,7 @@
 """The learned visit extractor as a user of it relies on: features that never name who the
 parties are, confidence that is a probability, the ``min_confidence`` and ``visit_model``
-settings, and a clear error for a broken model file."""
+settings, a clear error for a broken model file, and what makes the mentions of one visit
+one row: their status vote, their date compatibility and their merge."""
 from __future__ import annotations
 
 import datetime as dt
