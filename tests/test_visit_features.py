@@ -22,14 +22,13 @@ if __name__ == "__main__":  # run as a script to rewrite the golden file
 
 from tasks.extract import visits
 from tasks.extract.features import status_features, with_date
+from test_visit_model import _cases as case_list
 
-CASES_DIR = Path(__file__).parent / "cases" / "visits"
 GOLDEN = Path(__file__).parent / "golden" / "visit_features.json"
 
 
 def _cases() -> dict[str, dict]:
-    return {case["id"]: case for path in sorted(CASES_DIR.glob("*.jsonl"))
-            for case in map(json.loads, filter(str.strip, path.read_text(encoding="utf-8").splitlines()))}
+    return {case["id"]: case for case in case_list()}
 
 
 def _compact(features: dict[str, float]) -> list[str]:

@@ -213,7 +213,7 @@ def test_confidence_is_given_to_four_decimals():
 
 
 def _dated(when: dt.date | None, precision: str) -> visits.Visit:
-    return visits.Visit("FRA", "DZA", when, precision, "occurred", True, None, None, "", 0.5, None)
+    return replace(_mention("occurred", when, 0.5), precision=precision)
 
 
 @pytest.mark.parametrize("a, b, compatible", [
